@@ -1,0 +1,61 @@
+# The register's commands. The README, CI (.ci/run) and developers all use these same targets.
+# A fresh machine needs only Python 3.11+, Java 17+ and Maven: every target sets up what it needs.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SPR := $(BIN)/spr
+DEMO_DIR ?= data/demo
+DEMO_SEED ?= 7
+PYTEST_ARGS ?=
+
+.PHONY: help venv neo4j neo4j-stop demo test lint format typecheck bench clean
+
+help:
+	@echo "make demo       set everything up, load the demo data and run the register"
+	@echo "make test       set everything up and run the whole test suite against a real Neo4j"
+	@echo "make neo4j      install (from Maven Central) and start the local Neo4j, apply the schema"
+	@echo "make lint | format | typecheck | bench"
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+neo4j: venv
+	$(SPR) neo4j install
+	$(SPR) neo4j start
+	$(SPR) schema apply
+
+neo4j-stop: venv
+	$(SPR) neo4j stop
+
+demo: neo4j
+	$(SPR) generate --scale demo --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	$(SPR) neo4j status
+
+test: venv
+	$(SPR) neo4j install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: venv
+	$(BIN)/mypy
+
+bench: venv
+	$(SPR) neo4j install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
