@@ -140,6 +140,18 @@ class Agency(_Frozen):
     jurisdiction: str = "ENGLAND_WALES"
 
 
+class Role(_Frozen):
+    code: str
+    name: str
+    permissions: tuple[str, ...]
+    agency_scoped: bool = False
+
+
+class Purpose(_Frozen):
+    code: str
+    name: str
+
+
 class Vocabulary(_Frozen):
     model: GraphModel
     offences: dict[str, Offence]
@@ -152,6 +164,9 @@ class Vocabulary(_Frozen):
     jurisdictions: tuple[str, ...]
     agency_kinds: tuple[str, ...]
     forces: dict[str, Agency]
+    permissions: dict[str, str]
+    roles: dict[str, Role]
+    purposes: dict[str, Purpose]
 
     @model_validator(mode="after")
     def _cross_references(self) -> Vocabulary:
@@ -159,6 +174,10 @@ class Vocabulary(_Frozen):
             for d in order.duties:
                 if d.duty not in self.duties:
                     raise ValueError(f"order {order.code}: duty {d.duty!r} is not in obligations.yaml")
+        for role in self.roles.values():
+            for perm in role.permissions:
+                if perm not in self.permissions:
+                    raise ValueError(f"role {role.code}: unknown permission {perm!r}")
         for code, definition in self.definitions.items():
             for sub in definition.params.get("qualifying_definitions", []):
                 if sub not in self.definitions:
@@ -220,6 +239,7 @@ def vocabulary() -> Vocabulary:
     indicators = _load("risk_indicators.yaml")
     definitions = _load("definitions.yaml")["definitions"]
     agencies = _load("agencies.yaml")
+    roles = _load("roles.yaml")
     return Vocabulary.model_validate(
         {
             "model": {
@@ -238,5 +258,8 @@ def vocabulary() -> Vocabulary:
             "jurisdictions": agencies["jurisdictions"],
             "agency_kinds": agencies["kinds"],
             "forces": _keyed(agencies["forces"], "agencies.yaml"),
+            "permissions": roles["permissions"],
+            "roles": {code: {"code": code, **spec} for code, spec in roles["roles"].items()},
+            "purposes": _keyed(roles["purposes"], "roles.yaml"),
         }
     )

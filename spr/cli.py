@@ -26,6 +26,10 @@ neo4j_app = typer.Typer(help="The local Neo4j server the register installs and r
 schema_app = typer.Typer(help="The graph schema (constraints, indexes, version).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(schema_app, name="schema")
+users_app = typer.Typer(help="Users of the API and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err = Console(stderr=True)
@@ -115,6 +119,61 @@ def schema_show() -> None:
         table.add_row(st.name, st.kind, st.label, st.prop, "yes" if st.name in have else "[red]no[/red]")
     console.print(table)
     console.print(f"Schema version in graph: {schema_version_in_graph(db)}")
+
+
+# --------------------------------------------------------------------------------------------- users
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", help="A role from roles.yaml; repeat for several")],
+    agency: Annotated[str | None, typer.Option(help="Agency code (required for agency-scoped roles)")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Leave out to be prompted (or set SPR_NEW_USER_PASSWORD)", envvar="SPR_NEW_USER_PASSWORD"),
+    ] = None,
+) -> None:
+    """Create a user (or reset its password and roles)."""
+    from api.auth import UserError, create_user
+    from spr.db import get_database
+
+    secret = password or typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(get_database(), username, secret, role, agency)
+    except UserError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"User {user.username} has roles {', '.join(user.roles)}")
+
+
+# --------------------------------------------------------------------------------------------- audit
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; exit 1 and name each break when it was tampered with."""
+    from api.audit import verify
+    from spr.db import get_database
+
+    result = verify(get_database())
+    if result.ok:
+        console.print(f"Audit chain intact: {result.entries} entries")
+        return
+    for p in result.problems:
+        err.print(f"[red]{p}[/red]")
+    err.print(f"Audit chain BROKEN: {len(result.problems)} problem(s) in {result.entries} entries")
+    raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------------- serve
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Run the API (uvicorn) against the configured Neo4j."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
 def main() -> None:

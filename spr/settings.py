@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     neo4j_heap: str | None = Field(default=None, validation_alias=AliasChoices("SPR_NEO4J_HEAP"))
     neo4j_pagecache: str | None = Field(default=None, validation_alias=AliasChoices("SPR_NEO4J_PAGECACHE"))
 
+    # The API: signing key for access tokens (at least 32 characters outside demo mode).
+    secret_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SPR_SECRET_KEY"))
+    token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60, validation_alias=AliasChoices("SPR_TOKEN_TTL_MINUTES"))
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.neo4j_uri and not self.demo_mode:

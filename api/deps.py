@@ -1,0 +1,76 @@
+"""Dependencies: the database, the current user, permissions, and the stated purpose (audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.auth import User, decode_token, get_user
+from graph_schema import vocabulary
+from spr.db import Database
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db_factory()
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+def current_user(db: DbDep, token: Annotated[str, Depends(oauth2)]) -> User:
+    unauthorised = HTTPException(401, "Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        claims = decode_token(token)
+    except jwt.PyJWTError:
+        raise unauthorised from None
+    user = get_user(db, str(claims["sub"]))
+    if user is None or user.disabled:
+        raise unauthorised
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: str) -> Callable[[User], User]:
+    if permission not in vocabulary().permissions:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def check(user: CurrentUser) -> User:
+        if not user.can(permission):
+            raise HTTPException(403, f"Your role does not allow this ({permission})")
+        return user
+
+    return check
+
+
+class Purpose:
+    """Why a person's record is read: an enumerated reason plus free text (headers, as PND requires)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code, self.detail = code, detail
+
+
+def stated_purpose(
+    x_spr_purpose: Annotated[str | None, Header(description="One of the enumerated purposes (roles.yaml)")] = None,
+    x_spr_purpose_detail: Annotated[str | None, Header(max_length=500, description="Free text")] = None,
+) -> Purpose:
+    purposes = vocabulary().purposes
+    if not x_spr_purpose or x_spr_purpose not in purposes:
+        raise HTTPException(
+            428,
+            "State why you are reading this record: header X-SPR-Purpose, one of " + ", ".join(purposes),
+        )
+    if not x_spr_purpose_detail or not x_spr_purpose_detail.strip():
+        raise HTTPException(428, "Describe the purpose in header X-SPR-Purpose-Detail (free text)")
+    return Purpose(x_spr_purpose, x_spr_purpose_detail.strip())
+
+
+PurposeDep = Annotated[Purpose, Depends(stated_purpose)]

@@ -1,0 +1,1 @@
+"""Routes: HTTP in, one library call, HTTP out. No business rule lives here."""
