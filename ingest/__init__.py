@@ -1,0 +1,1 @@
+"""Ingest: the interchange format (records), validation and idempotent graph writes."""
