@@ -1,0 +1,66 @@
+"""Helpers every query module uses: run a catalog query as a read, convert driver types to Python."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import neo4j.time
+import yaml
+
+from graph_schema.model import Definition, vocabulary
+from queries.catalog import load
+from spr.db import Database
+
+
+def native(value: Any) -> Any:
+    """Driver temporal values (neo4j.time.Date, DateTime) as Python ones, recursively."""
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime | neo4j.time.Time):
+        return value.to_native()
+    if isinstance(value, neo4j.time.Duration):
+        return value
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [native(v) for v in value]
+    return value
+
+
+def read(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a catalog query in a read transaction; rows come back with Python dates."""
+    return [native(row) for row in db.read(load(name), **params)]
+
+
+def write(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a catalog query in one managed write transaction."""
+    return [native(row) for row in db.write(load(name), **params)]
+
+
+def definition(code: str) -> Definition:
+    return vocabulary().definition(code)
+
+
+@cache
+def definitions_version() -> int:
+    """The version of definitions.yaml; every flag records it beside the definition's code."""
+    text = resources.files("graph_schema").joinpath("vocabulary", "definitions.yaml").read_text(encoding="utf-8")
+    return int(yaml.safe_load(text)["version"])
+
+
+def today() -> date:
+    return date.today()
+
+
+def da_offence_codes() -> list[str]:
+    """Offence codes in the vocabulary: every one is domestic-abuse or stalking related."""
+    return sorted(vocabulary().offences)
+
+
+def gravity_table() -> dict[str, int]:
+    return {code: o.gravity for code, o in vocabulary().offences.items()}
+
+
+def chunks(rows: list[Any], size: int) -> list[list[Any]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]

@@ -1,0 +1,1 @@
+"""The register's Cypher, one query per ``.cypher`` file (package data, read by queries.catalog)."""

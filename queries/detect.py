@@ -1,0 +1,144 @@
+"""The sweep: compute every flag-raising definition as of a date and store the results as Flag nodes.
+
+    (:Person)-[:FLAGGED]->(:Flag {uid, definition, definition_version, first_met, computed_at})
+        -[:EVIDENCED_BY]->(:Incident | :Person | :Outcome | :Order | :Assessment)
+
+One flag per person and definition (uid ``person_id|DEFINITION``). The sweep reads the stored flags,
+writes only those that are new or whose version, first_met or evidence changed, and removes those no
+longer met: re-running it on unchanged data changes nothing. ``person_ids`` limits the sweep to the
+people an ingest batch touched. RFGV scores are stored alongside (queries.rfgv), one per as_of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from queries._common import chunks, native, read, write
+from queries.definitions import (
+    HIGH_RISK,
+    REPEAT,
+    SERIAL_CAMPAIGN,
+    SERIAL_MATAC,
+    find_high_risk,
+    find_repeat,
+    find_serial_campaign,
+    find_serial_matac,
+)
+from queries.escalation import ESCALATION, find_escalation
+from queries.models import AsOf, DefinitionHit, RfgvQuery
+from queries.rfgv import compute_rfgv, store_scores
+from spr.db import Database
+
+FINDERS: dict[str, Callable[[Database, AsOf], list[DefinitionHit]]] = {
+    SERIAL_CAMPAIGN: find_serial_campaign,
+    SERIAL_MATAC: find_serial_matac,
+    REPEAT: find_repeat,
+    HIGH_RISK: find_high_risk,
+    ESCALATION: find_escalation,
+}
+FLAG_DEFINITIONS: tuple[str, ...] = tuple(FINDERS)
+
+
+class DetectResult(BaseModel):
+    as_of: date
+    people_scope: int | None
+    flags: dict[str, int]
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    scores_changed: int
+
+
+def flag_uid(person_id: str, definition: str) -> str:
+    return f"{person_id}|{definition}"
+
+
+def sweep(db: Database, q: AsOf, definitions: tuple[str, ...] = FLAG_DEFINITIONS) -> list[DefinitionHit]:
+    """Every hit of every flag-raising definition, without writing anything."""
+    hits: list[DefinitionHit] = []
+    for code in definitions:
+        hits.extend(FINDERS[code](db, q))
+    return hits
+
+
+def _row(h: DefinitionHit) -> dict[str, Any]:
+    e = h.evidence
+    return {
+        "uid": flag_uid(h.person_id, h.definition),
+        "person_id": h.person_id,
+        "definition": h.definition,
+        "definition_version": h.definition_version,
+        "first_met": h.first_met,
+        "incidents": sorted(set(e.incidents)),
+        "victims": sorted(set(e.victims)),
+        "outcomes": sorted(set(e.outcomes)),
+        "orders": sorted(set(e.orders)),
+        "assessments": sorted(set(e.assessments)),
+    }
+
+
+def detect(
+    db: Database,
+    as_of: date | None = None,
+    person_ids: list[str] | None = None,
+    *,
+    computed_at: datetime | None = None,
+    batch_size: int = 500,
+    scores: bool = True,
+) -> DetectResult:
+    """Run the sweep and store its flags (and RFGV scores). Full recompute unless ``person_ids`` is given."""
+    q = AsOf(as_of=as_of or date.today(), person_ids=person_ids)
+    at = computed_at or datetime.now(UTC)
+    hits = sweep(db, q)
+    desired = {flag_uid(h.person_id, h.definition): h for h in hits}
+    stored = {r["uid"]: r for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))}
+    to_write: list[dict[str, Any]] = []
+    created = updated = 0
+    for uid, h in desired.items():
+        old = stored.get(uid)
+        if old is None:
+            created += 1
+            to_write.append(_row(h))
+            continue
+        same = (
+            old["definition_version"] == h.definition_version
+            and native(old["first_met"]) == h.first_met
+            and sorted(tuple(x) for x in old["evidence"]) == h.evidence.keys()
+        )
+        if not same:
+            updated += 1
+            to_write.append(_row(h))
+    for batch in chunks(to_write, batch_size):
+        write(db, "merge_flags", rows=batch, computed_at=at)
+    stale = sorted(set(stored) - set(desired))
+    for batch in chunks(stale, batch_size):
+        write(db, "delete_flags", uids=batch)
+    scores_changed = 0
+    if scores:
+        ranked = person_ids is None
+        scores_changed = store_scores(
+            db, compute_rfgv(db, RfgvQuery(as_of=q.as_of, person_ids=person_ids)), ranked=ranked, computed_at=at
+        )
+    counts: dict[str, int] = {}
+    for h in hits:
+        counts[h.definition] = counts.get(h.definition, 0) + 1
+    return DetectResult(
+        as_of=q.as_of,
+        people_scope=len(person_ids) if person_ids is not None else None,
+        flags=counts,
+        created=created,
+        updated=updated,
+        unchanged=len(desired) - created - updated,
+        removed=len(stale),
+        scores_changed=scores_changed,
+    )
+
+
+def person_flags(db: Database, person_id: str) -> list[dict[str, Any]]:
+    """A person's stored flags, each with the definition that raised it and its evidence."""
+    return read(db, "find_person_flags", person_id=person_id)

@@ -1,0 +1,114 @@
+"""RFGV priority (Recency, Frequency, Gravity, Victims), as MATAC forces use it.
+
+The points, bands and weights forces use are not published, so every number is configuration in
+definitions.yaml (RFGV). The score over the window ending ``as_of`` is
+
+    (recency_weight * recency_points * 0.5 ** (days since the latest incident / half life)
+     + frequency_weight * incidents
+     + gravity_weight * sum of (offence gravity + indicator weights))
+    * victim_multiplier ** (distinct victims - 1)
+
+Each sweep stores a PriorityScore per person with its ``as_of``, so a fall in score can be tracked.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from graph_schema.model import vocabulary
+from queries._common import chunks, definition, definitions_version, gravity_table, read, write
+from queries.models import Evidence, RfgvQuery, RfgvScore, ScorePoint
+from spr.db import Database
+
+RFGV = "RFGV"
+
+
+def rfgv_params() -> dict[str, Any]:
+    d = definition(RFGV)
+    return {k: d.param(k) for k in d.params}
+
+
+def score_row(row: dict[str, Any], as_of: Any, params: dict[str, Any] | None = None) -> RfgvScore:
+    """The score for one person's window, from find_rfgv_inputs' row."""
+    p = params or rfgv_params()
+    days = max(0, (as_of - row["last_occurred"]).days)
+    recency = (
+        float(p["recency_weight"]) * float(p["recency_points"]) * 0.5 ** (days / float(p["recency_half_life_days"]))
+    )
+    frequency = float(p["frequency_weight"]) * int(row["incidents"])
+    gravity = float(p["gravity_weight"]) * float(row["gravity"])
+    victims = len(row["victims"])
+    score = (recency + frequency + gravity) * float(p["victim_multiplier"]) ** max(0, victims - 1)
+    return RfgvScore(
+        person_id=row["person_id"],
+        as_of=as_of,
+        score=round(score, 3),
+        recency=round(recency, 3),
+        frequency=round(frequency, 3),
+        gravity=round(gravity, 3),
+        victims=victims,
+        incidents=int(row["incidents"]),
+        last_incident=row["last_occurred"],
+        forces=sorted(row["forces"]),
+        evidence=Evidence(incidents=sorted(row["uids"]), victims=sorted(row["victims"])),
+    )
+
+
+def compute_rfgv(db: Database, q: RfgvQuery) -> list[RfgvScore]:
+    """Everyone's score over the window ending ``as_of``, highest first, ranked (1 = highest).
+
+    With ``force``, the list is that force's: people it recorded an incident for in the window, ranked
+    on their whole history across forces. ``top_n`` cuts the list (Cleveland ranks a top 20).
+    """
+    p = rfgv_params()
+    rows = read(
+        db,
+        "find_rfgv_inputs",
+        as_of=q.as_of,
+        window_days=int(p["window_days"]),
+        person_ids=q.person_ids,
+        force=q.force,
+        gravity=gravity_table(),
+        indicator_weights={c: i.weight for c, i in vocabulary().indicators.items()},
+    )
+    scores = sorted((score_row(r, q.as_of, p) for r in rows), key=lambda s: (-s.score, s.person_id))
+    for n, s in enumerate(scores, start=1):
+        s.rank = n
+    return scores[: q.top_n] if q.top_n else scores
+
+
+def store_scores(
+    db: Database, scores: list[RfgvScore], *, ranked: bool, computed_at: datetime | None = None, batch_size: int = 1000
+) -> int:
+    """Keep one PriorityScore per person and as_of; returns how many were created or changed."""
+    at = computed_at or datetime.now(UTC)
+    changed = 0
+    rows = [
+        {
+            "uid": f"{s.person_id}|{RFGV}|{s.as_of.isoformat()}",
+            "person_id": s.person_id,
+            "props": {
+                "definition": RFGV,
+                "definition_version": definitions_version(),
+                "as_of": s.as_of,
+                "score": s.score,
+                "recency": s.recency,
+                "frequency": s.frequency,
+                "gravity": s.gravity,
+                "victims": s.victims,
+                "incidents": s.incidents,
+                **({"rank": s.rank} if ranked else {}),
+            },
+        }
+        for s in scores
+    ]
+    for batch in chunks(rows, batch_size):
+        result = write(db, "merge_priority_scores", rows=batch, computed_at=at)
+        changed += int(result[0]["changed"]) if result else 0
+    return changed
+
+
+def score_history(db: Database, person_id: str) -> list[ScorePoint]:
+    """Stored scores, oldest first: the fall in score is how MATAC tracks outcome."""
+    return [ScorePoint(**r) for r in read(db, "list_score_history", person_id=person_id)]

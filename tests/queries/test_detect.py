@@ -1,0 +1,61 @@
+"""The sweep: flags stored with their definition and evidence, idempotent, and scoped by person."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from factories import GraphFactory
+
+from queries.detect import detect, person_flags
+from queries.rfgv import score_history
+from spr.db import Database
+
+D = date.fromisoformat
+
+
+def _graph(g: GraphFactory) -> None:
+    a, v1, v2 = g.person("A"), g.person("V1"), g.person("V2")
+    i = g.incident(a, v1, "2024-01-01", dash_grade="HIGH")
+    g.incident(a, v2, "2024-02-01")
+    g.outcome(a, "CONVICTION", "2024-03-01", incident=i)
+    b, w = g.person("B"), g.person("W")
+    for d in ("2024-04-01", "2024-05-01", "2024-06-01"):
+        g.incident(b, w, d)
+
+
+def _counts(db: Database) -> dict[str, int]:
+    return db.read(
+        "MATCH (f:Flag) OPTIONAL MATCH (f)-[e:EVIDENCED_BY]->() "
+        "RETURN count(DISTINCT f) AS flags, count(e) AS edges, max(f.computed_at) AS at"
+    )[0]
+
+
+def test_detect_stores_flags_with_evidence_and_is_idempotent(db: Database, g: GraphFactory) -> None:
+    _graph(g)
+    t1 = datetime(2025, 1, 1, tzinfo=UTC)
+    r1 = detect(db, D("2024-12-31"), computed_at=t1)
+    assert r1.flags == {"SERIAL_CAMPAIGN": 1, "SERIAL_MATAC": 1, "REPEAT": 1, "HIGH_RISK": 1}
+    assert r1.created == 4 and r1.removed == 0
+    flags = {f["definition"]: f for f in person_flags(db, "A")}
+    assert flags["SERIAL_CAMPAIGN"]["first_met"] == D("2024-03-01")
+    assert {e["label"] for e in flags["SERIAL_CAMPAIGN"]["evidence"]} == {"Incident", "Person", "Outcome"}
+    before = _counts(db)
+    r2 = detect(db, D("2024-12-31"), computed_at=datetime(2025, 1, 2, tzinfo=UTC))
+    assert (r2.created, r2.updated, r2.removed, r2.unchanged, r2.scores_changed) == (0, 0, 0, 4, 0)
+    assert _counts(db) == before  # nothing rewritten, computed_at unchanged
+    assert [p.as_of for p in score_history(db, "A")] == [D("2024-12-31")]
+
+
+def test_detect_for_some_people_and_removal(db: Database, g: GraphFactory) -> None:
+    _graph(g)
+    detect(db, D("2024-12-31"))
+    # B's incidents move out of the repeat window by a later as_of; only B is recomputed
+    r = detect(db, D("2025-07-01"), person_ids=["B"])
+    assert r.removed == 1 and r.created == 0
+    assert person_flags(db, "B") == []
+    assert {f["definition"] for f in person_flags(db, "A")} == {
+        "SERIAL_CAMPAIGN", "SERIAL_MATAC", "REPEAT", "HIGH_RISK"
+    } - {"REPEAT"}  # fmt: skip
+    # a later sweep stores a second score: the history shows the fall
+    hist = score_history(db, "B")
+    assert len(hist) == 2 and hist[1].score < hist[0].score
