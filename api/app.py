@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import admin, system
+from api.routes import admin, nominations, persons, reports, system
 from spr.db import Database, get_database
 
 API_PREFIX = "/api/v1"
@@ -35,4 +35,7 @@ def create_app(db_factory: Callable[[], Database] = get_database) -> FastAPI:
     errors.install(app)
     app.include_router(system.router, prefix=API_PREFIX)
     app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(persons.router, prefix=API_PREFIX)
+    app.include_router(nominations.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     return app

@@ -13,7 +13,9 @@ from api.auth import User, decode_token, get_user
 from graph_schema import vocabulary
 from spr.db import Database
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# The web pages keep the same bearer token in an HttpOnly, SameSite=Strict cookie.
+TOKEN_COOKIE = "spr_token"
 
 
 def get_db(request: Request) -> Database:
@@ -24,8 +26,11 @@ def get_db(request: Request) -> Database:
 DbDep = Annotated[Database, Depends(get_db)]
 
 
-def current_user(db: DbDep, token: Annotated[str, Depends(oauth2)]) -> User:
+def current_user(request: Request, db: DbDep, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
     unauthorised = HTTPException(401, "Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+    token = bearer or request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
     try:
         claims = decode_token(token)
     except jwt.PyJWTError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -14,19 +13,8 @@ from api import audit
 from api.app import create_app
 from api.auth import create_user, signing_key
 from spr.db import Database, DatabaseUnavailable
-from spr.settings import get_settings
 
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture
-def secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SPR_SECRET_KEY", "k" * 16 + "a-test-signing-key-of-48-characters")
-    get_settings.cache_clear()
-    signing_key.cache_clear()
-    yield
-    get_settings.cache_clear()
-    signing_key.cache_clear()
 
 
 @pytest.fixture
