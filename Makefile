@@ -10,11 +10,12 @@ DEMO_DIR ?= data/demo
 DEMO_SEED ?= 7
 PYTEST_ARGS ?=
 
-.PHONY: help venv neo4j neo4j-stop demo test lint format typecheck bench clean
+.PHONY: help venv neo4j neo4j-stop demo test browsers lint format typecheck bench clean
 
 help:
 	@echo "make demo       set everything up, load the demo data and run the register"
 	@echo "make test       set everything up and run the whole test suite against a real Neo4j"
+	@echo "make browsers   install Debian's chromium for the browser tests (when missing)"
 	@echo "make neo4j      install (from Maven Central) and start the local Neo4j, apply the schema"
 	@echo "make lint | format | typecheck | bench"
 
@@ -36,9 +37,16 @@ neo4j-stop: venv
 
 demo: neo4j
 	$(SPR) generate --scale demo --seed $(DEMO_SEED) --out $(DEMO_DIR)
-	$(SPR) neo4j status
+	$(SPR) ingest $(DEMO_DIR) --rejects $(DEMO_DIR)/rejects.ndjson
+	$(SPR) review
+	$(SPR) detect
+	$(SPR) nominations
 
-test: venv
+# The browser tests drive Debian's Chromium (Playwright with its executable path; no browser download).
+browsers:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+
+test: venv browsers
 	$(SPR) neo4j install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -190,7 +191,9 @@ def serve(
 
 
 # ---------------------------------------------------------------------------------- identity resolution
-review_app = typer.Typer(help="The identity review queue: pairs an analyst confirms or rejects.", invoke_without_command=True)
+review_app = typer.Typer(
+    help="The identity review queue: pairs an analyst confirms or rejects.", invoke_without_command=True
+)
 app.add_typer(review_app, name="review")
 
 
@@ -252,7 +255,8 @@ def resolve_command(
         from queries.detect import detect
 
         d = detect(db, person_ids=result.affected_person_ids)
-        flagged = f"; flags re-evaluated for {len(result.affected_person_ids):,} people ({d.created} new, {d.removed} removed)"
+        n = len(result.affected_person_ids)
+        flagged = f"; flags re-evaluated for {n:,} people ({d.created} new, {d.removed} removed)"
     sizes = queue_size(db)
     if as_json:
         console.print_json(json.dumps({**result.__dict__, "review_queue": sizes}))
@@ -302,7 +306,8 @@ def review_decide(
     except ReviewError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(2) from exc
-    console.print(f"Recorded. {r.merges} merge(s), {r.splits} split(s); people affected: {', '.join(r.affected_person_ids) or 'none'}")
+    people = ", ".join(r.affected_person_ids) or "none"
+    console.print(f"Recorded. {r.merges} merge(s), {r.splits} split(s); people affected: {people}")
 
 
 @review_app.command("explain")
@@ -315,11 +320,13 @@ def review_explain(left: str, right: str) -> None:
     if ex is None:
         err.print("That pair was never scored at or above the review threshold.")
         raise typer.Exit(1)
-    table = Table("comparison", "level", "match weight", "left", "right",
-                  title=f"{ex['left']} / {ex['right']}: probability {ex['probability']:.4f} ({ex['band']})")  # fmt: skip
+    title = f"{ex['left']} / {ex['right']}: probability {ex['probability']:.4f} ({ex['band']})"
+    table = Table("comparison", "level", "match weight", "left", "right", title=title)
     for row in ex["explanation"]:
         w = row["match_weight"]
-        table.add_row(row["comparison"], row["level"], "" if w is None else f"{w:+.2f}", str(row["left"]), str(row["right"]))
+        table.add_row(
+            row["comparison"], row["level"], "" if w is None else f"{w:+.2f}", str(row["left"]), str(row["right"])
+        )
     console.print(table)
 
 
@@ -328,12 +335,22 @@ def link_command(
     left: Annotated[Path, typer.Argument(help="CSV file to check (against itself, or against RIGHT)")],
     right: Annotated[Path | None, typer.Argument(help="Second CSV file (optional)")] = None,
     id_column: Annotated[str, typer.Option("--id", help="Column holding each row's id")] = "id",
-    maps: Annotated[list[str], typer.Option("--map", help="FIELD=COLUMN; repeat. FIELD: first_name, middle_name, "
-                                            "last_name, dob, sex, address, postcode, town, identifier")] = [],  # noqa: B006
+    maps: Annotated[
+        list[str],
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN; repeat. FIELD: first_name, middle_name, "
+            "last_name, dob, sex, address, postcode, town, identifier",
+        ),
+    ] = [],  # noqa: B006
     out: Annotated[Path, typer.Option(help="Pairs file: left_id, right_id, match_probability")] = Path("pairs.csv"),
     clusters: Annotated[Path | None, typer.Option(help="Also write clusters (id, cluster_id) here")] = None,
-    threshold: Annotated[float | None, typer.Option(help="Lowest probability written (default: the review threshold)")] = None,
-    train: Annotated[bool, typer.Option("--train", help="Estimate a model on these files instead of using the register's")] = False,
+    threshold: Annotated[
+        float | None, typer.Option(help="Lowest probability written (default: the review threshold)")
+    ] = None,
+    train: Annotated[
+        bool, typer.Option("--train", help="Estimate a model on these files instead of using the register's")
+    ] = False,
 ) -> None:
     """Match an outside list of people against itself or another list."""
     from ingest.identity.linkfiles import LinkError, link_files, parse_maps
@@ -346,6 +363,548 @@ def link_command(
         raise typer.Exit(2) from exc
     extra = f", {r.clusters:,} clusters in {clusters}" if clusters is not None else ""
     console.print(f"{r.records:,} records, {r.pairs:,} pairs in {out}{extra} (model {r.model_version})")
+
+
+# ------------------------------------------------------------------------------------------- queries
+nominations_app = typer.Typer(
+    help="MAPPA+ DA/stalking category (proposed): candidates, nominations and panel decisions.",
+    invoke_without_command=True,
+)
+report_app = typer.Typer(help="Reports for force and national leads.", no_args_is_help=True)
+app.add_typer(nominations_app, name="nominations")
+app.add_typer(report_app, name="report")
+
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Only records dated on or before this day count (YYYY-MM-DD)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON for scripts")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV for scripts")]
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from exc
+
+
+def _emit(rows: list[dict[str, Any]], title: str, as_json: bool = False, as_csv: bool = False) -> None:
+    """One table three ways: rich in the terminal, JSON or CSV for scripts."""
+    if as_json:
+        print(json.dumps(rows, default=str, indent=2))
+        return
+    columns = list(rows[0]) if rows else []
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("|".join(map(str, v)) if isinstance(v, list) else v) for k, v in row.items()})
+        return
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(
+            *(", ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else str(v)) for v in row.values())
+        )
+    console.print(table if rows else f"{title}: none")
+
+
+@app.command("detect")
+def detect_command(
+    persons: Annotated[list[str] | None, typer.Option("--persons", help="Recompute only these Person ids")] = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the sweep: compute every definition as of a date and store Flag nodes with their evidence."""
+    from queries.detect import detect
+    from spr.db import get_database
+
+    r = detect(get_database(), _as_of(as_of), person_ids=persons or None)
+    if as_json:
+        print(r.model_dump_json(indent=2))
+        return
+    _emit([{"definition": k, "people": v} for k, v in sorted(r.flags.items())], f"Flags as of {r.as_of}")
+    console.print(
+        f"{r.created} new, {r.updated} changed, {r.unchanged} unchanged, {r.removed} removed; "
+        f"{r.scores_changed} priority scores stored"
+    )
+
+
+@nominations_app.callback()
+def nominations_list(
+    ctx: typer.Context,
+    force: Annotated[str | None, typer.Option(help="Only people this force recorded")] = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Candidates not yet managed, ranked by RFGV priority, with reasons and MAPPA Category 2 eligibility."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from queries.models import CATEGORY_LABEL, CandidateQuery
+    from queries.nominations import find_candidates
+    from spr.db import get_database
+
+    cands = find_candidates(get_database(), CandidateQuery(as_of=_as_of(as_of), force=force))
+    rows = [
+        {
+            "rank": c.rfgv_rank, "person": c.person_id, "name": c.display_name, "score": c.rfgv_score,
+            "reasons": c.reasons, "first_met": c.first_met, "cat2_eligible": c.mappa_cat2_eligible,
+            "forces": c.forces,
+        }
+        for c in cands
+    ]  # fmt: skip
+    _emit(rows, f"{CATEGORY_LABEL}: candidates{f' ({force})' if force else ''}", as_json, as_csv)
+
+
+@nominations_app.command("create")
+def nominations_create(
+    person_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who nominates")],
+    reason: Annotated[list[str], typer.Option("--reason", help="Why (repeatable)")],
+    lead_agency: Annotated[str | None, typer.Option(help="Lead agency code")] = None,
+) -> None:
+    """Nominate a person to the MAPPA+ DA/stalking category (proposed)."""
+    from queries.models import NominationCreate
+    from queries.nominations import NominationError, nominate
+    from spr.db import get_database
+
+    try:
+        n = nominate(
+            get_database(),
+            NominationCreate(person_id=person_id, reasons=reason, nominated_by=by, lead_agency=lead_agency),
+        )
+    except NominationError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{n.nomination_id}: {n.person_id} {n.status} ({n.category})")
+
+
+@nominations_app.command("decide")
+def nominations_decide(
+    nomination_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who decided (the panel chair)")],
+    accept: Annotated[bool, typer.Option("--accept/--decline")],
+    level: Annotated[int | None, typer.Option(help="Management level 1-3 (accept)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Reason (required to decline)")] = None,
+) -> None:
+    """Record the panel's decision: accepted at a level, or declined with a reason."""
+    from queries.models import NominationDecision
+    from queries.nominations import NominationError, decide
+    from spr.db import get_database
+
+    try:
+        n = decide(
+            get_database(),
+            NominationDecision(nomination_id=nomination_id, decided_by=by, accept=accept, level=level, reason=reason),
+        )
+    except NominationError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{n.nomination_id}: {n.status}{f' level {n.level}' if n.level else ''} by {n.decided_by}")
+
+
+@nominations_app.command("close")
+def nominations_close(
+    nomination_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who closes it")],
+    reason: Annotated[str | None, typer.Option(help="Why")] = None,
+) -> None:
+    """Close an accepted or declined nomination."""
+    from queries.nominations import NominationError, close
+    from spr.db import get_database
+
+    try:
+        n = close(get_database(), nomination_id, by, reason)
+    except NominationError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{n.nomination_id}: {n.status} by {n.closed_by}")
+
+
+@nominations_app.command("list")
+def nominations_show(
+    person: Annotated[str | None, typer.Option(help="One person's nominations")] = None,
+    status: Annotated[list[str] | None, typer.Option(help="Only these statuses")] = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Nominations made, newest first, with their decisions."""
+    from queries.nominations import list_nominations
+    from spr.db import get_database
+
+    noms = list_nominations(get_database(), person, status or None)
+    keep = ("nomination_id", "person_id", "status", "level", "reasons", "created_at", "nominated_by", "decided_by",
+            "decision_reason")  # fmt: skip
+    _emit([n.model_dump(mode="json", include=set(keep)) for n in noms], "Nominations", as_json, as_csv)
+
+
+@app.command("person")
+def person_command(
+    person_id: str,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One person: profile (disclosure counts), flags and the reasons for them, and the timeline."""
+    from queries.casegraph import timeline
+    from queries.detect import person_flags
+    from queries.histories import disclosure_summary
+    from spr.db import get_database
+
+    db = get_database()
+    day = _as_of(as_of)
+    summary = disclosure_summary(db, person_id, day)
+    flags = person_flags(db, person_id)
+    events = timeline(db, person_id, until=day)
+    if as_json:
+        data = {
+            "summary": summary.model_dump(mode="json"),
+            "flags": flags,
+            "timeline": [e.model_dump(mode="json") for e in events],
+        }
+        print(json.dumps(data, default=str, indent=2))
+        return
+    console.print(
+        f"[bold]{person_id}[/bold] as of {day}: " + ", ".join(f"{k.lower()} {v}" for k, v in summary.counts.items())
+    )
+    _emit(
+        [
+            {
+                "definition": f["definition"],
+                "first_met": f["first_met"],
+                "version": f["definition_version"],
+                "evidence": [f"{e['label']} {e['caption']}" for e in f["evidence"]],
+            }
+            for f in flags
+        ],  # fmt: skip
+        "Flags (definition that raised each, and its evidence)",
+    )
+    _emit([e.model_dump() for e in events], "Timeline")
+
+
+@report_app.command("consistency")
+def report_consistency(as_of: AsOfOpt = None, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Per force: people meeting each definition, nominated, accepted, declined; and the spread."""
+    from queries.histories import consistency
+    from spr.db import get_database
+
+    r = consistency(get_database(), _as_of(as_of))
+    if as_json:
+        print(r.model_dump_json(indent=2))
+        return
+    rows = [
+        {"force": f.force, "people": f.people, **{k.lower(): v for k, v in f.by_definition.items()},
+         "nominated": f.nominated, "accepted": f.accepted, "declined": f.declined, "rate": f.nomination_rate}
+        for f in r.forces
+    ]  # fmt: skip
+    _emit(rows, f"Consistency as of {r.as_of}", False, as_csv)
+    if not as_csv:
+        _emit([{"measure": k, **v} for k, v in r.spread.items()], "Spread across forces")
+
+
+# -------------------------------------------------------------------------------------------- ingest
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Interchange files (.ndjson, .csv) or folders of them")],
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where to write rejected records (NDJSON)")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Records per transaction")] = None,
+    bulk: Annotated[
+        bool, typer.Option("--bulk", help="First load into an empty local database with neo4j-admin import")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: when a terminal)")
+    ] = None,
+    identity: Annotated[
+        str,
+        typer.Option(
+            "--identity",
+            help="Identity stage after the load: 'model' (probabilistic matching), 'exact' (PNC id only) "
+            "or 'none' (run `spr resolve` later)",
+        ),
+    ] = "model",
+) -> None:
+    """Validate and load agency records; rejects go to a file with their reasons.
+
+    Exit status: 0 everything loaded, 1 some records rejected, 2 nothing could be done (configuration,
+    unreadable paths, the database unavailable). Running the same command again after an interruption
+    finishes the load; loading the same files twice changes nothing.
+    """
+    from ingest import DEFAULT_BATCH_SIZE, InputError, identity_exact, load
+    from ingest.pipeline import resolve_identities
+    from ingest.report import IngestReport
+
+    resolvers = {"model": resolve_identities, "exact": identity_exact.resolve, "none": None}
+    if identity not in resolvers:
+        err.print(f"[bold red]error:[/bold red] --identity must be one of {', '.join(resolvers)}")
+        raise typer.Exit(2)
+
+    rejects_path = rejects or Path(f"ingest-rejects-{date.today().isoformat()}.ndjson")
+    try:
+        if bulk:
+            from ingest.bulk import BulkImportError, bulk_load
+
+            try:
+                report: IngestReport = bulk_load(
+                    _instance(), paths, rejects_path=rejects_path, progress=progress, log=err.print
+                )
+            except BulkImportError as exc:
+                err.print(f"[bold red]error:[/bold red] {exc}")
+                raise typer.Exit(2) from exc
+        else:
+            from spr.db import get_database
+
+            report = load(
+                get_database(),
+                paths,
+                batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                rejects_path=rejects_path,
+                progress=progress,
+                resolver=resolvers[identity],
+            )
+    except InputError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(report.model_dump_json())
+    else:
+        _print_ingest_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_ingest_report(report: Any) -> None:
+    shown = 20
+    for rj in report.rejects[:shown]:
+        err.print(f"[yellow]reject[/yellow] {rj.where()} {rj.uid or ''} [bold]{rj.field}[/bold]: {rj.reason}")
+    if len(report.rejects) > shown:
+        err.print(f"... and {len(report.rejects) - shown:,} more reasons in {report.rejects_file}")
+    table = Table("record type", "read", "loaded", "rejected", "skipped", title=f"Ingest {report.batch_id}")
+    for rtype, c in report.counts.items():
+        table.add_row(rtype, f"{c.read:,}", f"{c.loaded:,}", f"{c.rejected:,}", f"{c.skipped:,}")
+    t = report.total
+    table.add_row("[bold]total", f"{t.read:,}", f"{t.loaded:,}", f"{t.rejected:,}", f"{t.skipped:,}")
+    console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}")
+    state = " (same files loaded before: nothing changed)" if report.already_loaded else ""
+    state = " (resumed an interrupted load)" if report.resumed else state
+    console.print(
+        f"{t.read:,} records in {report.seconds:,.1f} s ({report.rate:,.0f}/s){state}; "
+        f"{report.persons_linked:,} person records linked"
+        + (f"; rejects in {report.rejects_file}" if report.rejects else "")
+    )
+
+
+@app.command("stats")
+def stats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    batches: Annotated[int, typer.Option("--batches", min=0, help="How many recent ingest batches")] = 5,
+) -> None:
+    """What is in the register: nodes per label, relationships per type, the last ingest batches."""
+    from ingest.stats import register_stats
+    from spr.db import get_database
+
+    st = register_stats(get_database(), batches=batches)
+    if as_json:
+        console.print_json(st.model_dump_json())
+        return
+    nodes = Table("label", "nodes", title="Nodes")
+    for label, n in st.nodes.items():
+        nodes.add_row(label, f"{n:,}")
+    rels = Table("type", "relationships", title="Relationships")
+    for rel, n in st.relationships.items():
+        rels.add_row(rel, f"{n:,}")
+    console.print(nodes, rels)
+    tb = Table("batch", "started", "finished", "status", "read", "loaded", "rejected", title="Last ingest batches")
+    for b in st.batches:
+        tb.add_row(
+            b.batch_id,
+            b.started_at or "",
+            b.finished_at or "",
+            b.status or "",
+            *(f"{v:,}" if v is not None else "" for v in (b.read, b.loaded, b.rejected)),
+        )
+    console.print(tb)
+
+
+# ----------------------------------------------------------------------------------------- visualisation
+viz_app = typer.Typer(
+    help="Case graphs and timelines as self-contained pages (no network needed).", no_args_is_help=True
+)
+app.add_typer(viz_app, name="viz")
+
+
+@viz_app.command("person")
+def viz_person(
+    person_id: Annotated[str, typer.Argument(help="The Person's id")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("case.html"),
+    depth: Annotated[int, typer.Option(min=1, max=6, help="Steps out from the person")] = 4,
+    since: Annotated[str | None, typer.Option(help="Leave out what is dated before this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="Leave out what is dated after this day (YYYY-MM-DD)")] = None,
+    purpose: Annotated[str, typer.Option(help="Why the record is read (a purpose code, audited)")] = "MAPPA_PANEL",
+    purpose_detail: Annotated[str, typer.Option(help="Free text for the audit log")] = "Panel pack export",
+    include_locations: Annotated[
+        bool, typer.Option(help="Include victims' addresses and locations (left out by default)")
+    ] = False,
+) -> None:
+    """Write one person's case graph and timeline as one HTML file for a panel pack (audited)."""
+    import getpass
+
+    from api.audit import AuditEvent, append
+    from graph_schema import vocabulary
+    from queries.people import person_agencies
+    from spr.db import get_database
+    from viz.person import person_views
+    from viz.render import render_export
+
+    if purpose not in vocabulary().purposes:
+        raise typer.BadParameter(f"one of {', '.join(vocabulary().purposes)}", param_hint="--purpose")
+    window: list[date | None] = []
+    for name, value in (("since", since), ("until", until)):
+        try:
+            window.append(date.fromisoformat(value) if value else None)
+        except ValueError as exc:
+            raise typer.BadParameter("expected YYYY-MM-DD", param_hint=f"--{name}") from exc
+    db = get_database()
+    exists, _ = person_agencies(db, person_id)
+    who = f"cli:{getpass.getuser()}"
+    outcome = "ok" if exists else "not found"
+    event = AuditEvent(username=who, roles=["CLI"], action="EXPORT spr viz person", subject=person_id,
+                       purpose=purpose, purpose_detail=purpose_detail, outcome=outcome)  # fmt: skip
+    append(db, event)
+    if not exists:
+        err.print(f"[bold red]error:[/bold red] no person {person_id!r}")
+        raise typer.Exit(1)
+    views = person_views(
+        db, person_id, depth=depth, since=window[0], until=window[1], include_sensitive=include_locations
+    )
+    out.write_text(
+        render_export(views.graph, views.timeline, redacted=not include_locations, generated_by=who), encoding="utf-8"
+    )
+    g = views.graph
+    grouped = f"; {g.grouped_items} items drawn as {len(g.groups)} groups" if g.groups else ""
+    console.print(f"Wrote {out}: {len(g.nodes)} nodes, {len(g.edges)} links{grouped}; opens with no network.")
+
+
+# -------------------------------------------------------------------------------------------- alerts
+alerts_app = typer.Typer(
+    help="Alerts raised when new records arrive: list, acknowledge, close, evaluate.", no_args_is_help=True
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("list")
+def alerts_list(
+    agency: Annotated[str | None, typer.Option(help="Only alerts routed to this agency")] = None,
+    status: Annotated[str | None, typer.Option(help="OPEN, ACKNOWLEDGED or CLOSED")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Only about this Person id")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first")] = 50,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Alerts, newest first, with the reason and the agencies they are routed to."""
+    from queries.alerts import list_alerts
+    from spr.db import get_database
+
+    found = list_alerts(
+        get_database(), agency=agency, statuses=[status] if status else None, kinds=[kind] if kind else None,
+        person_id=person, limit=limit,
+    )  # fmt: skip
+    if as_json:
+        print(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
+        return
+    rows = [
+        {"alert": a.alert_id, "created": a.created_at.strftime("%Y-%m-%d %H:%M:%S"), "kind": a.kind,
+         "severity": a.severity, "status": a.status, "person": a.person_id, "routed_to": a.agencies,
+         "reason": a.reason}
+        for a in found
+    ]  # fmt: skip
+    _emit(rows, "Alerts", False, as_csv)
+
+
+def _alert_step(alert_id: str, by: str, note: str, closing: bool) -> None:
+    from queries.alerts import AlertError, acknowledge, close_alert
+    from spr.db import get_database
+
+    try:
+        a = (close_alert if closing else acknowledge)(get_database(), alert_id, by, note)
+    except AlertError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{a.alert_id} is {a.status}.")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who acknowledges")],
+    note: Annotated[str, typer.Option("--note", help="What is being done")],
+) -> None:
+    """Acknowledge an open alert, with a note."""
+    _alert_step(alert_id, by, note, closing=False)
+
+
+@alerts_app.command("close")
+def alerts_close(
+    alert_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who closes")],
+    note: Annotated[str, typer.Option("--note", help="How it was dealt with")],
+) -> None:
+    """Close an open or acknowledged alert, with a note."""
+    _alert_step(alert_id, by, note, closing=True)
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate(
+    batch: Annotated[str | None, typer.Option("--batch", help="Records of this ingest batch are new")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Records ingested at or after this time are new (ISO 8601)")
+    ] = None,
+    persons: Annotated[
+        list[str] | None, typer.Option("--persons", help="Evaluate these Person ids (default: the batch's people)")
+    ] = None,
+    as_of: AsOfOpt = None,
+    webhook: Annotated[
+        bool, typer.Option("--webhook/--no-webhook", help="Post new alerts to SPR_ALERT_WEBHOOK_URL when it is set")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the alert rules for the people a batch touched (the trigger stage after a load)."""
+    from datetime import datetime
+
+    from queries.alerts import evaluate_alerts, people_in_batch
+    from spr.db import get_database
+
+    if batch is None and since is None:
+        raise typer.BadParameter("give --batch, --since or both")
+    db = get_database()
+    try:
+        after = datetime.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise typer.BadParameter("expected an ISO 8601 time", param_hint="--since") from exc
+    people = list(persons or [])
+    if not people and batch:
+        people = people_in_batch(db, batch)
+    if not people:
+        err.print("No people to evaluate: give --persons, or a --batch that touched someone.")
+        raise typer.Exit(1)
+    r = evaluate_alerts(db, people, batch_id=batch, since=after, as_of=_as_of(as_of) if as_of else None)
+    if webhook:
+        from api.alerts_delivery import deliver, webhook_url
+
+        fresh = [a for a in r.alerts if a.status == "OPEN"]
+        if webhook_url() and fresh:
+            d = deliver(fresh)
+            console.print(f"webhook: {'delivered' if d.delivered else 'NOT delivered'} after {d.attempts} attempt(s)")
+    if as_json:
+        print(r.model_dump_json(indent=2))
+        return
+    _emit([{"kind": k, "alerts": n} for k, n in r.by_kind.items()], f"Alerts for {r.people:,} people")
+    console.print(f"{r.created} new, {r.unchanged} already raised")
 
 
 def main() -> None:
