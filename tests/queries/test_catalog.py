@@ -42,7 +42,7 @@ def test_query_file_is_well_formed(name: str) -> None:
 def _value(param: str) -> object:
     if param in ("as_of", "since", "until", "coercive_from"):
         return date(2025, 1, 1)
-    if param.endswith("_days") or param.startswith("min_") or param in ("level",):
+    if param.endswith("_days") or param.startswith("min_") or param in ("level", "skip", "limit"):
         return 1
     if param in ("person_ids", "statuses", "force", "person_id", "since", "until", "level", "reason", "lead_agency"):
         return None
