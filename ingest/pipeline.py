@@ -32,8 +32,8 @@ from ingest.validate import Candidate, Validator
 from ingest.writes import BatchResult, dedupe_latest, not_mapped, write_batch
 from spr.db import Database, DatabaseUnavailable
 
-# Measured with bench/ingest_bench.py --batch-sizes (docs/benchmarks.md): throughput is flat from 1,000
-# to 5,000 rows and falls away below 500; 2,000 keeps transactions small enough to retry cheaply.
+# Measured on the demo scale (docs/benchmarks.md): 2,000 and 5,000 rows per transaction load in the same
+# time; the smaller keeps a retried transaction cheap.
 DEFAULT_BATCH_SIZE = 2000
 # Batches validated ahead of the writer: validation (Python) and writing (Neo4j) overlap.
 PIPELINE_DEPTH = 2

@@ -183,7 +183,7 @@ def small(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The generator's tiny scale (a few thousand records), made once per session."""
+    """The generator's tiny scale (a few thousand records), made once per test run."""
     from synthetic import generate
 
     out = tmp_path_factory.mktemp("tiny")
