@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 SPR := $(BIN)/spr
 DEMO_DIR ?= data/demo
 DEMO_SEED ?= 7
+DEMO_USER ?= demo
+DEMO_PASSWORD ?= demo-caseworker-pass
+DEMO_PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: help venv neo4j neo4j-stop demo test browsers lint format typecheck bench clean
@@ -43,6 +46,9 @@ demo: neo4j
 	$(SPR) review
 	$(SPR) detect
 	$(SPR) nominations
+	SPR_NEW_USER_PASSWORD=$(DEMO_PASSWORD) $(SPR) users create $(DEMO_USER) --role SPP_CASEWORKER --role POLICE_ANALYST
+	@echo "The register is at http://127.0.0.1:$(DEMO_PORT)/ : log in as $(DEMO_USER) / $(DEMO_PASSWORD) (demo only)"
+	SPR_DEMO=1 $(SPR) serve --port $(DEMO_PORT)
 
 # The browser tests drive Debian's Chromium (Playwright with its executable path; no browser download).
 browsers:
