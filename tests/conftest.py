@@ -7,7 +7,7 @@ Where the server comes from, first that applies:
 3. Otherwise the project's own Neo4j (installed from Maven Central if missing) as a throwaway instance on
    a free port, with its own data folder, reached through a neo4j:// routing URI so that reads and writes
    are routed exactly as they are against a cluster.
-There is no mocked driver or database anywhere in this suite.
+Every graph test in this suite runs against that real server; nothing stands in for it.
 """
 
 from __future__ import annotations
