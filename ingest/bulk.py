@@ -293,7 +293,8 @@ def bulk_load(
     instance.stop(log=log)
     proc = instance.admin(
         ["database", "import", "full", "neo4j", "--overwrite-destination=true", f"--array-delimiter={ARRAY_DELIMITER}",
-         "--skip-duplicate-nodes=false", "--bad-tolerance=0", *args]
+         "--skip-duplicate-nodes=false", "--bad-tolerance=0",
+         f"--report-file={instance.home / 'logs' / 'import.report'}", *args]
     )  # fmt: skip
     if proc.returncode != 0:
         instance.start(log=log)
