@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import admin, nominations, pages, persons, reports, system
+from api.routes import admin, alerts, nominations, pages, persons, reports, system
 from spr.db import Database, get_database
 
 API_PREFIX = "/api/v1"
@@ -38,5 +38,6 @@ def create_app(db_factory: Callable[[], Database] = get_database) -> FastAPI:
     app.include_router(persons.router, prefix=API_PREFIX)
     app.include_router(nominations.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     return app

@@ -263,3 +263,80 @@ def vocabulary() -> Vocabulary:
             "purposes": _keyed(roles["purposes"], "roles.yaml"),
         }
     )
+
+
+# -- alert rules (alert_rules.yaml) ------------------------------------------------------------------
+RoutingTarget = Literal["INCIDENT_FORCE", "MANAGING_AGENCY", "ORDER_ISSUER", "RECORDING_AGENCY", "NOTIFICATION_AGENCY"]
+AlertIdentity = Literal["EVIDENCE", "PERSON_DEFINITION"]
+
+
+class AlertRule(_Frozen):
+    code: str
+    name: str
+    trigger: str
+    severity: str
+    high_risk_severity: str
+    route_to: tuple[RoutingTarget, ...] = Field(min_length=1)
+    identity: AlertIdentity
+    params: dict[str, Any] = {}
+
+    def param(self, name: str) -> Any:
+        if name not in self.params:
+            raise UnknownVocabulary(f"alert rule {self.code} has no parameter {name!r}")
+        return self.params[name]
+
+
+class AlertRules(_Frozen):
+    version: int
+    severities: tuple[str, ...]
+    statuses: tuple[str, ...]
+    high_risk_grades: tuple[str, ...]
+    routing_targets: dict[RoutingTarget, str]
+    rules: dict[str, AlertRule]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AlertRules:
+        if len(set(self.severities)) != len(self.severities):
+            raise ValueError("alert_rules.yaml: severities repeat")
+        if self.statuses[:1] != ("OPEN",) or "CLOSED" not in self.statuses:
+            raise ValueError("alert_rules.yaml: statuses must start with OPEN and include CLOSED")
+        for rule in self.rules.values():
+            for sev in (rule.severity, rule.high_risk_severity):
+                if sev not in self.severities:
+                    raise ValueError(f"alert rule {rule.code}: unknown severity {sev!r}")
+            if self.severities.index(rule.high_risk_severity) < self.severities.index(rule.severity):
+                raise ValueError(f"alert rule {rule.code}: high_risk_severity is lower than severity")
+            for target in rule.route_to:
+                if target not in self.routing_targets:
+                    raise ValueError(f"alert rule {rule.code}: routing target {target!r} is not described")
+        return self
+
+    def rule(self, code: str) -> AlertRule:
+        try:
+            return self.rules[code]
+        except KeyError:
+            raise UnknownVocabulary(f"unknown alert rule {code!r}") from None
+
+    def severity_rank(self, severity: str) -> int:
+        return self.severities.index(severity)
+
+
+@cache
+def alert_rules() -> AlertRules:
+    """The alert rules, read once per process and checked against the rest of the vocabulary."""
+    data = _load("alert_rules.yaml")
+    rules = AlertRules.model_validate(
+        {**data, "rules": {code: {"code": code, **spec} for code, spec in data["rules"].items()}}
+    )
+    v = vocabulary()
+    for rule in rules.rules.values():
+        named = list(rule.params.get("serial_definitions", []))
+        if "definition" in rule.params:
+            named.append(rule.params["definition"])
+        for code in named:
+            if code not in v.definitions:
+                raise ValueError(f"alert rule {rule.code}: unknown definition {code!r}")
+    for grade in rules.high_risk_grades:
+        if grade not in v.dash_grades:
+            raise ValueError(f"alert_rules.yaml: unknown DASH grade {grade!r}")
+    return rules
