@@ -789,6 +789,124 @@ def viz_person(
     console.print(f"Wrote {out}: {len(g.nodes)} nodes, {len(g.edges)} links{grouped}; opens with no network.")
 
 
+# -------------------------------------------------------------------------------------------- alerts
+alerts_app = typer.Typer(
+    help="Alerts raised when new records arrive: list, acknowledge, close, evaluate.", no_args_is_help=True
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("list")
+def alerts_list(
+    agency: Annotated[str | None, typer.Option(help="Only alerts routed to this agency")] = None,
+    status: Annotated[str | None, typer.Option(help="OPEN, ACKNOWLEDGED or CLOSED")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind")] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Only about this Person id")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first")] = 50,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Alerts, newest first, with the reason and the agencies they are routed to."""
+    from queries.alerts import list_alerts
+    from spr.db import get_database
+
+    found = list_alerts(
+        get_database(), agency=agency, statuses=[status] if status else None, kinds=[kind] if kind else None,
+        person_id=person, limit=limit,
+    )  # fmt: skip
+    if as_json:
+        print(json.dumps([a.model_dump(mode="json") for a in found], indent=2))
+        return
+    rows = [
+        {"alert": a.alert_id, "created": a.created_at.strftime("%Y-%m-%d %H:%M:%S"), "kind": a.kind,
+         "severity": a.severity, "status": a.status, "person": a.person_id, "routed_to": a.agencies,
+         "reason": a.reason}
+        for a in found
+    ]  # fmt: skip
+    _emit(rows, "Alerts", False, as_csv)
+
+
+def _alert_step(alert_id: str, by: str, note: str, closing: bool) -> None:
+    from queries.alerts import AlertError, acknowledge, close_alert
+    from spr.db import get_database
+
+    try:
+        a = (close_alert if closing else acknowledge)(get_database(), alert_id, by, note)
+    except AlertError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{a.alert_id} is {a.status}.")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who acknowledges")],
+    note: Annotated[str, typer.Option("--note", help="What is being done")],
+) -> None:
+    """Acknowledge an open alert, with a note."""
+    _alert_step(alert_id, by, note, closing=False)
+
+
+@alerts_app.command("close")
+def alerts_close(
+    alert_id: str,
+    by: Annotated[str, typer.Option("--by", help="Who closes")],
+    note: Annotated[str, typer.Option("--note", help="How it was dealt with")],
+) -> None:
+    """Close an open or acknowledged alert, with a note."""
+    _alert_step(alert_id, by, note, closing=True)
+
+
+@alerts_app.command("evaluate")
+def alerts_evaluate(
+    batch: Annotated[str | None, typer.Option("--batch", help="Records of this ingest batch are new")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Records ingested at or after this time are new (ISO 8601)")
+    ] = None,
+    persons: Annotated[
+        list[str] | None, typer.Option("--persons", help="Evaluate these Person ids (default: the batch's people)")
+    ] = None,
+    as_of: AsOfOpt = None,
+    webhook: Annotated[
+        bool, typer.Option("--webhook/--no-webhook", help="Post new alerts to SPR_ALERT_WEBHOOK_URL when it is set")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the alert rules for the people a batch touched (the trigger stage after a load)."""
+    from datetime import datetime
+
+    from queries.alerts import evaluate_alerts, people_in_batch
+    from spr.db import get_database
+
+    if batch is None and since is None:
+        raise typer.BadParameter("give --batch, --since or both")
+    db = get_database()
+    try:
+        after = datetime.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise typer.BadParameter("expected an ISO 8601 time", param_hint="--since") from exc
+    people = list(persons or [])
+    if not people and batch:
+        people = people_in_batch(db, batch)
+    if not people:
+        err.print("No people to evaluate: give --persons, or a --batch that touched someone.")
+        raise typer.Exit(1)
+    r = evaluate_alerts(db, people, batch_id=batch, since=after, as_of=_as_of(as_of) if as_of else None)
+    if webhook:
+        from api.alerts_delivery import deliver, webhook_url
+
+        fresh = [a for a in r.alerts if a.status == "OPEN"]
+        if webhook_url() and fresh:
+            d = deliver(fresh)
+            console.print(f"webhook: {'delivered' if d.delivered else 'NOT delivered'} after {d.attempts} attempt(s)")
+    if as_json:
+        print(r.model_dump_json(indent=2))
+        return
+    _emit([{"kind": k, "alerts": n} for k, n in r.by_kind.items()], f"Alerts for {r.people:,} people")
+    console.print(f"{r.created} new, {r.unchanged} already raised")
+
+
 def main() -> None:
     """Entry point: known failures end with one clear message and a non-zero status, not a traceback."""
     from graph_schema.apply import SchemaMismatch
