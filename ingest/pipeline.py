@@ -130,13 +130,17 @@ def load(
     rejects_path: Path | str | None = None,
     progress: bool | None = None,
     resolver: Callable[[Database, Sequence[str]], object] | None = resolve_identities,
+    after_load: Callable[[Database, IngestReport], object] | None = None,
     now: datetime | None = None,
 ) -> IngestReport:
     """Load interchange files (or folders of them) into the graph and report what happened.
 
     Every bad record becomes a reject (file, line, field, reason) and the good ones still load. Each
     batch is one managed transaction. ``resolver`` is the identity stage run on the loaded person
-    records (None skips it). ``progress`` None shows a bar when stderr is a terminal.
+    records (None skips it). ``after_load`` is the stage that reacts to the new records (the alert
+    triggers: ``queries.alerts.alert_stage``); it runs after the identity stage and before the batch is
+    marked completed, so an interrupted run repeats it on the next run, and it is skipped when the same
+    files had been loaded completely before. ``progress`` None shows a bar when stderr is a terminal.
     """
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
@@ -149,7 +153,7 @@ def load(
     report.rejects_file = str(rejects_path) if rejects_path else None
     try:
         try:
-            _run(db, files, report, rejects, batch_size, progress, resolver, now)
+            _run(db, files, report, rejects, batch_size, progress, resolver, after_load, now)
         except (ServiceUnavailable, SessionExpired) as exc:
             raise IngestAborted(
                 f"lost the connection to Neo4j during the load ({exc.__class__.__name__}). Every batch that "
@@ -174,6 +178,7 @@ def _run(
     batch_size: int,
     progress: bool | None,
     resolver: Callable[[Database, Sequence[str]], object] | None,
+    after_load: Callable[[Database, IngestReport], object] | None,
     now: datetime | None,
 ) -> None:
     rows = db.write(START_BATCH, batch_id=report.batch_id, files=[f.path.name for f in files])
@@ -252,6 +257,9 @@ def _run(
         result = resolver(db, persons)
         report.persons_linked = int(getattr(result, "linked", 0))
     report.notes = [f"{n} record(s) not in the graph: {why}" for why, n in sorted(skipped.items())]
+    if after_load is not None and not report.already_loaded:
+        result = after_load(db, report)
+        report.alerts_raised = getattr(result, "created", None)
     if not report.already_loaded:
         total = report.total
         db.write(FINISH_BATCH, batch_id=report.batch_id, read=total.read, loaded=total.loaded, rejected=total.rejected)

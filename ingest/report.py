@@ -43,6 +43,7 @@ class IngestReport(BaseModel):
     notes: list[str] = Field(default=[], description="Records accepted but not represented in the graph, and why.")
     rejects_file: str | None = None
     persons_linked: int = 0
+    alerts_raised: int | None = Field(default=None, description="New alerts the batch raised (None: not evaluated).")
     seconds: float = 0.0
 
     @property

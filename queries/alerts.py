@@ -168,7 +168,14 @@ class _Person:
             [n["lead_agency"] for n in row["nominations"]] + [a for e in row["mappa"] for a in e["agencies"]] + issuers
         )
         self.new_keys: set[tuple[str, str]] = {("Incident", i["uid"]) for i in self.new_incidents}
-        self.new_keys |= {("Order", u) for u in row["new_orders"]} | {("Outcome", u) for u in row["new_outcomes"]}
+        self.new_keys |= {("Order", u) for u in row["new_orders"]}
+        self.new_keys |= {("Outcome", o["uid"]) for o in row["new_outcomes"]}
+        # When each new record happened, for "has the person only now met a definition?"
+        self.new_dates: dict[tuple[str, str], date | None] = {
+            ("Incident", i["uid"]): i["occurred_on"] for i in incidents
+        }
+        self.new_dates |= {("Outcome", o["uid"]): o["date"] for o in row["new_outcomes"]}
+        self.new_dates |= {("Order", o["uid"]): o["start_date"] for o in self.orders if o["uid"] in row["new_orders"]}
 
     def route(
         self,
@@ -256,7 +263,10 @@ def _newly_serial(p: _Person, serial: list[DefinitionHit]) -> list[Fired]:
             + [("Outcome", u) for u in h.evidence.outcomes]
         )
         fresh = [k for k in keys if k in p.new_keys]
-        if not fresh:
+        # Only now: a new record is part of the evidence and happened no later than the date the definition
+        # was first met (so it helped to meet it). New records dated after that add to a definition the
+        # person already met before the batch: no alert (the known-perpetrator rule covers new incidents).
+        if not any(p.new_dates.get(k) is None or p.new_dates[k] <= h.first_met for k in fresh):  # type: ignore[operator]
             continue
         new_incs = [p.by_uid[k] for lab, k in fresh if lab == "Incident"]
         out.append(
@@ -536,6 +546,23 @@ def evaluate_batch(
     if not people:
         return AlertResult(people=0, created=0, unchanged=0, alerts=[])
     return evaluate_alerts(db, people, batch_id=batch_id, since=None, as_of=as_of)
+
+
+def alert_stage(db: Database, report: Any) -> AlertResult | None:
+    """The trigger stage `ingest.load` runs after a batch (its ``after_load``): the batch's people, its records.
+
+    `spr ingest` and the API's ingest endpoint both use it. The first load into an empty register is history,
+    not news: it raises no alerts (a note in the report says so; `spr alerts evaluate --batch ID` runs them
+    on demand). Delivery is separate: the API lists and streams alerts from the graph, and its webhook
+    dispatcher posts new ones.
+    """
+    if not read(db, "count_earlier_batches", batch_id=report.batch_id)[0]["earlier"]:
+        report.notes.append(
+            "alerts not evaluated: the first load into an empty register is history, not news "
+            f"(`spr alerts evaluate --batch {report.batch_id}` runs them)"
+        )
+        return None
+    return evaluate_batch(db, report.batch_id)
 
 
 # -- reading and handling alerts ---------------------------------------------------------------------

@@ -626,6 +626,9 @@ def ingest_command(
             "or 'none' (run `spr resolve` later)",
         ),
     ] = "model",
+    alerts: Annotated[
+        bool, typer.Option("--alerts/--no-alerts", help="Evaluate the alert triggers for the batch's people")
+    ] = True,
 ) -> None:
     """Validate and load agency records; rejects go to a file with their reasons.
 
@@ -664,6 +667,7 @@ def ingest_command(
                 rejects_path=rejects_path,
                 progress=progress,
                 resolver=resolvers[identity],
+                after_load=_alert_stage() if alerts else None,
             )
     except InputError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
@@ -673,6 +677,12 @@ def ingest_command(
     else:
         _print_ingest_report(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _alert_stage() -> Any:
+    from queries.alerts import alert_stage
+
+    return alert_stage
 
 
 def _print_ingest_report(report: Any) -> None:
@@ -694,6 +704,7 @@ def _print_ingest_report(report: Any) -> None:
     console.print(
         f"{t.read:,} records in {report.seconds:,.1f} s ({report.rate:,.0f}/s){state}; "
         f"{report.persons_linked:,} person records linked"
+        + (f"; {report.alerts_raised:,} new alert(s)" if report.alerts_raised is not None else "")
         + (f"; rejects in {report.rejects_file}" if report.rejects else "")
     )
 

@@ -20,8 +20,20 @@ def generate_command(
     out: Annotated[Path, typer.Option(help="Directory to write the records and truth/ into")] = Path("data/generated"),
     fmt: Annotated[str, typer.Option("--format", help=f"File format: {', '.join(FORMATS)}")] = "ndjson",
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: CPUs for national, else 1)")] = None,
+    later_than: Annotated[
+        Path | None,
+        typer.Option(
+            "--later-than",
+            help="Instead: write a later batch (about --size records) for the data set in this directory, in "
+            "which known perpetrators turn up again",
+        ),
+    ] = None,
+    size: Annotated[int, typer.Option(min=1, help="Records in a --later-than batch")] = 1000,
 ) -> None:
     """Generate realistic domestic abuse and stalking records for several forces, with known ground truth."""
+    if later_than is not None:
+        _later(later_than, out, seed, size)
+        return
     if scale not in SCALES:
         raise typer.BadParameter(f"expected one of {', '.join(SCALES)}", param_hint="--scale")
     if fmt not in FORMATS:
@@ -41,6 +53,24 @@ def generate_command(
         f"{summary.incidents:,} incidents ({summary.incidents_last_year:,} in the final year) "
         f"from {summary.window_start} to {summary.reference_date}, in {summary.seconds:.1f} s"
     )
+
+
+def _later(base: Path, out: Path, seed: int, size: int) -> None:
+    from synthetic.later import later_batch
+
+    if not (base / "manifest.json").exists() or not (base / "truth" / "person_truth.csv").exists():
+        raise typer.BadParameter(f"{base} is not a generated data set (no manifest.json or truth/)")
+    summary = later_batch(base, out, seed=seed, size=size)
+    console = Console()
+    table = Table(title=f"Later batch for {base} -> {out}, from {summary.first_day}")
+    table.add_column("record type")
+    table.add_column("records", justify="right")
+    for rtype, n in summary.records.items():
+        table.add_row(rtype, f"{n:,}")
+    table.add_row("[bold]total", f"[bold]{summary.total:,}")
+    console.print(table)
+    planted = ", ".join(f"{k} {v}" for k, v in summary.planted.items())
+    console.print(f"Planted (truth/expected_alerts.ndjson): {planted}")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@
 //   end_date, issuer, protected [person_id]}], mappa [{uid, start_date, agencies}], nominations
 //   [{nomination_id, status, lead_agency, created_on}], notification_agencies [code], new_records
 //   [{uid, source}], new_addresses [{uid, source}], new_travel [{uid, source}], new_relationships
-//   [{uid, partner, kind, start_date, end_date, source}], new_outcomes [uid], new_orders [uid], latest_force.
+//   [{uid, partner, kind, start_date, end_date, source}], new_outcomes [{uid, date}], new_orders [uid], latest_force.
 UNWIND $person_ids AS pid
 MATCH (p:Person {person_id: pid})
 CALL (p) {
@@ -95,7 +95,7 @@ CALL (p) {
 CALL (p) {
   OPTIONAL MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:HAS_OUTCOME]->(o:Outcome)
   WHERE ($batch_id IS NOT NULL AND o.ingest_batch = $batch_id) OR ($since IS NOT NULL AND o.ingested_at >= $since)
-  RETURN collect(DISTINCT o.uid) AS new_outcomes
+  RETURN collect(DISTINCT {uid: o.uid, date: o.date}) AS new_outcomes
 }
 CALL (p) {
   OPTIONAL MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
