@@ -46,6 +46,10 @@ demo: neo4j
 	$(SPR) review
 	$(SPR) detect
 	$(SPR) nominations
+	@echo "A later batch arrives: known perpetrators turn up again (alerts, then flags, for the people it touched)"
+	$(SPR) generate --later-than $(DEMO_DIR) --out $(DEMO_DIR)-later --seed $(DEMO_SEED)
+	$(SPR) ingest $(DEMO_DIR)-later --rejects $(DEMO_DIR)-later/rejects.ndjson --identity exact
+	$(SPR) alerts list --limit 20
 	SPR_NEW_USER_PASSWORD=$(DEMO_PASSWORD) $(SPR) users create $(DEMO_USER) --role SPP_CASEWORKER --role POLICE_ANALYST
 	@echo "The register is at http://127.0.0.1:$(DEMO_PORT)/ : log in as $(DEMO_USER) / $(DEMO_PASSWORD) (demo only)"
 	SPR_DEMO=1 $(SPR) serve --port $(DEMO_PORT)

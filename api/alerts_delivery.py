@@ -4,10 +4,13 @@ SPR_ALERT_WEBHOOK_URL            where to POST (unset: no webhook)
 SPR_ALERT_WEBHOOK_SECRET         when set, each body is signed: header X-SPR-Signature: sha256=<hex HMAC>
 SPR_ALERT_WEBHOOK_ATTEMPTS       tries per delivery (default 4)
 SPR_ALERT_WEBHOOK_POLL_SECONDS   how often the API process looks for new alerts to post (default 1)
+SPR_ALERT_WEBHOOK_BACKLOG_HOURS  on start, post undelivered alerts up to this old (default 24)
 
 The body is ``{"alerts": [Alert, ...]}``. A connection error, a timeout, 429 or a 5xx is retried after
 ``backoff * 2**n`` seconds; any other status is final. Delivery is at least once: a receiver should
-de-duplicate on ``alert_id``.
+de-duplicate on ``alert_id``. The graph is the outbox: each alert posted is marked ``delivered_at``, and
+the dispatcher posts the ones not marked, so alerts raised while no API process ran, or while the webhook
+or the database was down, are posted when both are back.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ import httpx
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from queries.alerts import Alert, list_alerts
+from queries.alerts import Alert, mark_delivered, undelivered_alerts
 
 log = logging.getLogger("spr.alerts.webhook")
 URL_ENV = "SPR_ALERT_WEBHOOK_URL"
 SECRET_ENV = "SPR_ALERT_WEBHOOK_SECRET"
 ATTEMPTS_ENV = "SPR_ALERT_WEBHOOK_ATTEMPTS"
 POLL_ENV = "SPR_ALERT_WEBHOOK_POLL_SECONDS"
+BACKLOG_ENV = "SPR_ALERT_WEBHOOK_BACKLOG_HOURS"
 
 
 @dataclass
@@ -99,25 +103,34 @@ def deliver(
     return report
 
 
-async def dispatch_forever(app: FastAPI, url: str, poll_seconds: float) -> None:
-    """Post alerts created after the process started, in order, as they appear."""
-    cursor = datetime.now(UTC)
+async def dispatch_forever(app: FastAPI, url: str, poll_seconds: float, backlog_hours: float = 24.0) -> None:
+    """Post undelivered alerts, oldest first, as they appear; mark each batch delivered once it is accepted."""
+    from datetime import timedelta
+
+    since = datetime.now(UTC) - timedelta(hours=backlog_hours)
+    wait = poll_seconds
     while True:
-        await asyncio.sleep(poll_seconds)
+        await asyncio.sleep(wait)
         try:
             db = app.state.db_factory()
-            fresh = await run_in_threadpool(list_alerts, db, since=cursor, limit=500)
+            fresh = await run_in_threadpool(undelivered_alerts, db, since, 500)
         except Exception as exc:  # the database may be down: try again on the next tick
             log.warning("alert webhook: could not read alerts: %s", exc)
             continue
         if not fresh:
+            wait = poll_seconds
             continue
-        fresh.sort(key=lambda a: (a.created_at, a.alert_id))
         report = await run_in_threadpool(deliver, fresh, url)
         if not report.delivered:
             log.error("alert webhook: %d alert(s) not delivered after %d attempts: %s", len(fresh), report.attempts,
                       "; ".join(report.errors))  # fmt: skip
-        cursor = max(cursor, fresh[-1].created_at)
+            wait = min(max(wait * 2, poll_seconds), 60.0)  # the receiver is down: back off, keep them queued
+            continue
+        wait = poll_seconds
+        try:
+            await run_in_threadpool(mark_delivered, db, [a.alert_id for a in fresh])
+        except Exception as exc:  # posted but not marked: they will be posted again (at least once)
+            log.warning("alert webhook: delivered but could not mark %d alert(s): %s", len(fresh), exc)
 
 
 @asynccontextmanager
@@ -126,7 +139,8 @@ async def webhook_lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     url = webhook_url()
     task = None
     if url:
-        task = asyncio.create_task(dispatch_forever(app, url, float(os.environ.get(POLL_ENV, "1"))))
+        poll, backlog = float(os.environ.get(POLL_ENV, "1")), float(os.environ.get(BACKLOG_ENV, "24"))
+        task = asyncio.create_task(dispatch_forever(app, url, poll, backlog))
     try:
         yield {}
     finally:

@@ -137,8 +137,8 @@ def load(
 
     Every bad record becomes a reject (file, line, field, reason) and the good ones still load. Each
     batch is one managed transaction. ``resolver`` is the identity stage run on the loaded person
-    records (None skips it). ``after_load`` is the stage that reacts to the new records (the alert
-    triggers: ``queries.alerts.alert_stage``); it runs after the identity stage and before the batch is
+    records (None skips it). ``after_load`` is the stage that reacts to the new records (alerts and
+    flags: ``queries.stages.after_batch``); it runs after the identity stage and before the batch is
     marked completed, so an interrupted run repeats it on the next run, and it is skipped when the same
     files had been loaded completely before. ``progress`` None shows a bar when stderr is a terminal.
     """

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from graph_schema.model import AlertRule, alert_rules, vocabulary
 from queries._common import chunks, definition, read, write
 from queries.definitions import find_serial_campaign, find_serial_matac
-from queries.escalation import escalation_report
-from queries.models import AsOf, DefinitionHit, RfgvQuery
+from queries.escalation import escalation_reports
+from queries.models import AsOf, DefinitionHit, EscalationReport, RfgvQuery, RfgvScore
 from queries.obligations import check_obligations
 from queries.rfgv import RFGV, compute_rfgv
 from spr.db import Database
@@ -287,10 +287,9 @@ def _newly_serial(p: _Person, serial: list[DefinitionHit]) -> list[Fired]:
     return out
 
 
-def _escalation(db: Database, p: _Person, as_of: date) -> list[Fired]:
+def _escalation(report: EscalationReport, p: _Person) -> list[Fired]:
     rules = alert_rules()
     esc_rule, sep_rule = rules.rule(ESCALATION), rules.rule(SEPARATION_ESCALATION)
-    report = escalation_report(db, p.pid, as_of)
     out = []
     chains = [path.steps for path in report.paths if path.steps[-1].uid in p.by_uid]
     covered: set[str] = set()
@@ -361,17 +360,24 @@ def _rfgv(db: Database, people: dict[str, _Person], as_of: date) -> list[Fired]:
     scope = sorted(pid for pid, p in people.items() if p.new_incidents)
     if not scope:
         return []
+    # Above the threshold now, with new incidents in the window: what was the score the day before the first?
+    above: list[tuple[RfgvScore, _Person, list[str], date]] = []
+    for sc in compute_rfgv(db, RfgvQuery(as_of=as_of, person_ids=scope)):
+        p = people[sc.person_id]
+        new_in_window = [u for u in sc.evidence.incidents if u in p.by_uid]
+        if sc.score >= threshold and new_in_window:
+            first_new = min(p.by_uid[u]["occurred_on"] for u in new_in_window)
+            above.append((sc, p, new_in_window, first_new))
+    by_day: dict[date, list[str]] = {}
+    for sc, _, _, first_new in above:
+        by_day.setdefault(first_new, []).append(sc.person_id)
+    before: dict[tuple[str, date], float] = {}
+    for first_new, pids in by_day.items():  # one query per day: a batch spans a few days
+        for b in compute_rfgv(db, RfgvQuery(as_of=first_new - timedelta(days=1), person_ids=sorted(pids))):
+            before[(b.person_id, first_new)] = b.score
     out = []
-    for s in compute_rfgv(db, RfgvQuery(as_of=as_of, person_ids=scope)):
-        if s.score < threshold:
-            continue
-        p = people[s.person_id]
-        new_in_window = [u for u in s.evidence.incidents if u in p.by_uid]
-        if not new_in_window:
-            continue
-        first_new = min(p.by_uid[u]["occurred_on"] for u in new_in_window)
-        before = compute_rfgv(db, RfgvQuery(as_of=first_new - timedelta(days=1), person_ids=[s.person_id]))
-        was = before[0].score if before else 0.0
+    for sc, p, new_in_window, first_new in above:
+        was = before.get((sc.person_id, first_new), 0.0)
         if was >= threshold:
             continue
         incs = [p.by_uid[u] for u in new_in_window]
@@ -380,9 +386,9 @@ def _rfgv(db: Database, people: dict[str, _Person], as_of: date) -> list[Fired]:
                 rule,
                 RFGV_THRESHOLD,
                 p.pid,
-                f"RFGV priority score {s.score:g} (was {was:g} before {first_new}) is at or above the nomination "
-                f"threshold {threshold:g}: recency {s.recency:g}, frequency {s.frequency:g}, gravity {s.gravity:g}, "
-                f"{s.victims} victims.",
+                f"RFGV priority score {sc.score:g} (was {was:g} before {first_new}) is at or above the nomination "
+                f"threshold {threshold:g}: recency {sc.recency:g}, frequency {sc.frequency:g}, "
+                f"gravity {sc.gravity:g}, {sc.victims} victims.",
                 [("Incident", u) for u in new_in_window],
                 p.route(rule, [i["agency_code"] for i in incs]),
                 _high_risk(incs),
@@ -481,13 +487,14 @@ def fire(
         for code in codes:
             for h in _SERIAL_FINDERS[code](db, AsOf(as_of=day, person_ids=scope)):
                 serial.setdefault(h.person_id, []).append(h)
+    timelines = escalation_reports(db, sorted(pid for pid, p in people.items() if p.new_incidents), day)
     fired: list[Fired] = []
     for pid, p in people.items():
         hits = serial.get(pid, [])
         fired += _known_and_breach(p, [h for h in hits if h.definition in known.param("serial_definitions")])
         fired += _newly_serial(p, hits)
         if p.new_incidents:
-            fired += _escalation(db, p, day)
+            fired += _escalation(timelines[pid], p)
         fired += _right_to_know(p, hits, day)
     fired += _rfgv(db, people, day)
     fired += _unnotified(db, people, day)
@@ -548,23 +555,6 @@ def evaluate_batch(
     return evaluate_alerts(db, people, batch_id=batch_id, since=None, as_of=as_of)
 
 
-def alert_stage(db: Database, report: Any) -> AlertResult | None:
-    """The trigger stage `ingest.load` runs after a batch (its ``after_load``): the batch's people, its records.
-
-    `spr ingest` and the API's ingest endpoint both use it. The first load into an empty register is history,
-    not news: it raises no alerts (a note in the report says so; `spr alerts evaluate --batch ID` runs them
-    on demand). Delivery is separate: the API lists and streams alerts from the graph, and its webhook
-    dispatcher posts new ones.
-    """
-    if not read(db, "count_earlier_batches", batch_id=report.batch_id)[0]["earlier"]:
-        report.notes.append(
-            "alerts not evaluated: the first load into an empty register is history, not news "
-            f"(`spr alerts evaluate --batch {report.batch_id}` runs them)"
-        )
-        return None
-    return evaluate_batch(db, report.batch_id)
-
-
 # -- reading and handling alerts ---------------------------------------------------------------------
 def list_alerts(
     db: Database,
@@ -584,6 +574,17 @@ def list_alerts(
         since=since, skip=skip, limit=limit,
     )  # fmt: skip
     return [Alert(**r["alert"]) for r in rows]
+
+
+def undelivered_alerts(db: Database, since: datetime, limit: int = 500) -> list[Alert]:
+    """Alerts created after ``since`` not yet posted to the webhook, oldest first."""
+    return [Alert(**r["alert"]) for r in read(db, "list_undelivered_alerts", since=since, limit=limit)]
+
+
+def mark_delivered(db: Database, alert_ids: list[str], at: datetime | None = None) -> int:
+    """Store that these alerts reached the webhook; returns how many were newly marked."""
+    rows = write(db, "mark_alerts_delivered", alert_ids=alert_ids, at=at or datetime.now(UTC))
+    return int(rows[0]["marked"]) if rows else 0
 
 
 def get_alert(db: Database, alert_id: str, agency: str | None = None) -> Alert | None:

@@ -19,8 +19,7 @@ def escalation_params() -> dict[str, int]:
     return {k: int(d.param(k)) for k in ("min_chain_length", "window_days", "separation_window_days")}
 
 
-def _steps(db: Database, person_id: str, as_of: date) -> tuple[list[PathStep], dict[str, date]]:
-    rows = read(db, "find_incident_timeline", person_id=person_id, as_of=as_of, gravity=gravity_table())
+def _to_steps(rows: list[dict[str, Any]]) -> tuple[list[PathStep], dict[str, date]]:
     known = {r["uid"]: r["known_on"] for r in rows}
     steps = [
         PathStep(
@@ -34,6 +33,24 @@ def _steps(db: Database, person_id: str, as_of: date) -> tuple[list[PathStep], d
         for r in rows
     ]
     return steps, known
+
+
+def _steps(db: Database, person_id: str, as_of: date) -> tuple[list[PathStep], dict[str, date]]:
+    return _to_steps(read(db, "find_incident_timeline", person_id=person_id, as_of=as_of, gravity=gravity_table()))
+
+
+def _steps_many(
+    db: Database, person_ids: list[str], as_of: date, chunk: int = 2000
+) -> dict[str, tuple[list[PathStep], dict[str, date]]]:
+    """``_steps`` for many people, a chunk of people per query; people with no dated incident are absent."""
+    out: dict[str, tuple[list[PathStep], dict[str, date]]] = {}
+    for k in range(0, len(person_ids), chunk):
+        rows = read(
+            db, "find_incident_timelines", person_ids=person_ids[k : k + chunk], as_of=as_of, gravity=gravity_table()
+        )
+        for r in rows:
+            out[r["person_id"]] = _to_steps(r["incidents"])
+    return out
 
 
 def rising_chains(steps: list[PathStep], min_length: int, window_days: int) -> list[list[PathStep]]:
@@ -69,8 +86,18 @@ def separation_markers(person_id: str, steps: list[PathStep], window_days: int) 
 
 def escalation_report(db: Database, person_id: str, as_of: date) -> EscalationReport:
     """The timeline, its rising chains (as paths), and separation-then-escalation markers."""
-    p = escalation_params()
     steps, _ = _steps(db, person_id, as_of)
+    return _report(person_id, steps, as_of)
+
+
+def escalation_reports(db: Database, person_ids: list[str], as_of: date) -> dict[str, EscalationReport]:
+    """``escalation_report`` for many people in a few queries (every id gets a report, empty if no incidents)."""
+    many = _steps_many(db, sorted(set(person_ids)), as_of)
+    return {pid: _report(pid, many.get(pid, ([], {}))[0], as_of) for pid in person_ids}
+
+
+def _report(person_id: str, steps: list[PathStep], as_of: date) -> EscalationReport:
+    p = escalation_params()
     chains = rising_chains(steps, p["min_chain_length"], p["window_days"])
     return EscalationReport(
         person_id=person_id,
@@ -95,10 +122,11 @@ def find_escalation(db: Database, q: AsOf) -> list[DefinitionHit]:
         min_chain_length=p["min_chain_length"],
         person_ids=q.person_ids,
     )
+    timelines = _steps_many(db, [row["person_id"] for row in candidates], q.as_of)
     hits = []
     for row in candidates:
         pid = row["person_id"]
-        steps, known = _steps(db, pid, q.as_of)
+        steps, known = timelines.get(pid, ([], {}))
         chains = rising_chains(steps, p["min_chain_length"], p["window_days"])
         recent = [c for c in chains if (q.as_of - c[-1].occurred_on).days <= p["window_days"]]
         if not recent:

@@ -626,8 +626,12 @@ def ingest_command(
             "or 'none' (run `spr resolve` later)",
         ),
     ] = "model",
-    alerts: Annotated[
-        bool, typer.Option("--alerts/--no-alerts", help="Evaluate the alert triggers for the batch's people")
+    after: Annotated[
+        bool,
+        typer.Option(
+            "--after/--no-after",
+            help="After the load: alerts, then flags, for the people the batch touched (not on a first load)",
+        ),
     ] = True,
 ) -> None:
     """Validate and load agency records; rejects go to a file with their reasons.
@@ -667,7 +671,7 @@ def ingest_command(
                 rejects_path=rejects_path,
                 progress=progress,
                 resolver=resolvers[identity],
-                after_load=_alert_stage() if alerts else None,
+                after_load=_after_batch() if after else None,
             )
     except InputError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
@@ -679,10 +683,10 @@ def ingest_command(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _alert_stage() -> Any:
-    from queries.alerts import alert_stage
+def _after_batch() -> Any:
+    from queries.stages import after_batch
 
-    return alert_stage
+    return after_batch
 
 
 def _print_ingest_report(report: Any) -> None:

@@ -459,13 +459,11 @@ def alerts_page(
     message: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
     """Alerts routed to the user's agency (every agency's for a user with none)."""
-    try:
-        from queries.alerts import list_alerts
-    except ImportError:  # the alerting rules are not part of this build
-        return render("alerts.html", **_context(request, user, built=False))
+    from queries.alerts import list_alerts
+
     alerts = list_alerts(db, agency=user.agency_code, statuses=[status], limit=200)
     _audit(db, request, user, "PAGE /alerts", purpose_detail=f"status={status}")
-    ctx = _context(request, user, built=True, alerts=alerts, status=status, message=message,
+    ctx = _context(request, user, alerts=alerts, status=status, message=message,
                    can_ack=user.can("ack_alerts"), purposes=vocabulary().purposes)  # fmt: skip
     return render("alerts.html", **ctx)
 

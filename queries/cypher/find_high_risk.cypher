@@ -6,8 +6,18 @@
 //   first_met (known date of the earliest qualifying incident ever), incidents [{uid, occurred_on,
 //   known_on, dash_grade, indicators}] in the window, assessments [uid] (DASH/DARA graded high).
 // Indicators come from the incident itself, from its offence, from is_stalking, and from a BREACH_OF link.
-MATCH (p:Person)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
-WHERE $person_ids IS NULL OR p.person_id IN $person_ids
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
 WITH DISTINCT p, i, coalesce(date(i.occurred_at), date(i.reported_at)) AS occurred,
      CASE
        WHEN i.occurred_at IS NULL THEN date(i.reported_at)

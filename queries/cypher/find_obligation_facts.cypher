@@ -5,8 +5,19 @@
 //   imposed_by, last_name}], moves [{uid, date}], records [{uid, last_name, seen}],
 //   partners [{uid, date, kind}], travel [{uid, date, destination}],
 //   notifications [{uid, kind, notified_on, effective_date}].
-MATCH (p:Person)<-[:RESOLVES_TO]-(r0:PersonRecord)-[:REQUIRES]->(req:NotificationRequirement)
-WHERE ($person_ids IS NULL OR p.person_id IN $person_ids) AND (req.start_date IS NULL OR req.start_date <= $as_of)
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(r0:PersonRecord)-[:REQUIRES]->(req:NotificationRequirement)
+WHERE (req.start_date IS NULL OR req.start_date <= $as_of)
 OPTIONAL MATCH (req)-[:IMPOSED_BY]->(src)
 WITH p, collect(DISTINCT req {.uid, .duty, .deadline_days, .start_date, .end_date,
                               imposed_by: coalesce(src.uid, null), last_name: r0.last_name}) AS requirements

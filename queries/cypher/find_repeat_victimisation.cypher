@@ -4,9 +4,20 @@
 // Returns one row per (suspect, victim) pair meeting it on $as_of: person_id, victim_id, first_met (the
 //   earliest date it was ever true for that pair), incidents [{uid, occurred_on, known_on}] in the window
 //   ending $as_of. Incidents on the same day are separate incidents; two records of one victim are one victim.
-MATCH (p:Person)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
       <-[:VICTIM_IN]-(:PersonRecord)-[:RESOLVES_TO]->(v:Person)
-WHERE ($person_ids IS NULL OR p.person_id IN $person_ids) AND v <> p
+WHERE v <> p
 WITH p, v, i, coalesce(date(i.occurred_at), date(i.reported_at)) AS occurred,
      CASE
        WHEN i.occurred_at IS NULL THEN date(i.reported_at)

@@ -5,8 +5,18 @@
 //   $indicator_weights (map indicator code -> extra gravity).
 // Returns one row per person: person_id, incidents (count), last_occurred (date), gravity (sum of
 //   gravity plus indicator weights), victims (distinct victim Persons), forces [agency_code], uids [uid].
-MATCH (p:Person)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
-WHERE $person_ids IS NULL OR p.person_id IN $person_ids
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
 WITH DISTINCT p, i, coalesce(date(i.occurred_at), date(i.reported_at)) AS occurred,
      CASE
        WHEN i.occurred_at IS NULL THEN date(i.reported_at)

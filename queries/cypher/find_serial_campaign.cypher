@@ -7,9 +7,20 @@
 //   outcomes [{uid, kind, date, offence_code}], orders [{uid, order_type, start_date, end_date}].
 // An incident counts from the later of its occurred and reported dates; one with neither is not counted.
 // An order counts from its start date, whether or not it has since expired.
-MATCH (p:Person)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
       <-[:VICTIM_IN]-(:PersonRecord)-[:RESOLVES_TO]->(v:Person)
-WHERE ($person_ids IS NULL OR p.person_id IN $person_ids) AND v <> p
+WHERE v <> p
 WITH p, v, i,
      CASE
        WHEN i.occurred_at IS NULL THEN date(i.reported_at)

@@ -6,9 +6,20 @@
 //   true), incidents [{uid, victim, occurred_on, known_on}] inside the window ending $as_of, victims [person_id].
 // Condition on a date d: incidents known by d that occurred in the window_days before d name
 //   min_victims or more different victims. It first becomes true on some incident's known date.
-MATCH (p:Person)<-[:RESOLVES_TO]-(r:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
+CALL () {
+  // the people asked for, through the index (an OR with "all people" would scan every Person)
+  UNWIND coalesce($person_ids, []) AS wanted
+  MATCH (p:Person {person_id: wanted})
+  RETURN DISTINCT p
+  UNION ALL
+  WITH $person_ids AS ids
+  WHERE ids IS NULL
+  MATCH (p:Person)
+  RETURN p
+}
+MATCH (p)<-[:RESOLVES_TO]-(r:PersonRecord)-[:SUSPECT_IN]->(i:Incident)
       <-[:VICTIM_IN]-(:PersonRecord)-[:RESOLVES_TO]->(v:Person)
-WHERE ($person_ids IS NULL OR p.person_id IN $person_ids) AND v <> p
+WHERE v <> p
 WITH p, r, v, i, coalesce(date(i.occurred_at), date(i.reported_at)) AS occurred,
      CASE
        WHEN i.occurred_at IS NULL THEN date(i.reported_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import HOSTILE_NAME, PURPOSE, VICTIM_LINE1, VICTIM_POSTCODE, Case, client_for
+from factories import GraphFactory, P
 from offline import assert_offline, external_references
 
 from api import audit
@@ -137,13 +138,42 @@ def test_the_offline_check_catches_a_cdn(db: Database) -> None:
     assert not external_references('<svg xmlns="http://www.w3.org/2000/svg"></svg><a href="/x">x</a>')
 
 
-def test_pages_by_role_and_the_features_not_built(db: Database, users: dict[str, str], case: Case) -> None:
+def test_pages_by_role(db: Database, users: dict[str, str], case: Case) -> None:
     admin = client_for(db, "admin")
     assert admin.get("/nominations").status_code == 403
     assert "Consistency by force" in admin.get("/consistency").text
     r = client_for(db, "caseworker").get("/consistency")
     assert "West Midlands" in r.text and "<svg" in r.text
     r = client_for(db, "caseworker").get("/alerts")
-    assert r.status_code == 200 and ("Alerts are not built yet" in r.text or "No open alerts" in r.text)
+    assert r.status_code == 200 and "No open alerts" in r.text
     r = client_for(db, "analyst").get("/identity-review")
     assert r.status_code == 200 and "Identity review" in r.text
+
+
+def test_alerts_page_lists_acknowledges_and_closes(db: Database, users: dict[str, str], case: Case) -> None:
+    from queries.alerts import evaluate_alerts
+
+    db.write("MATCH (n) WHERE n.ingest_batch IS NULL AND NOT n:Agency SET n.ingest_batch = 'old'")
+    g = GraphFactory(db, source="CLE")  # its own source and force: no uid shared with the case
+    records = [r["uid"] for r in db.read("MATCH (:Person {person_id: $p})<-[:RESOLVES_TO]-(r) RETURN r.uid AS uid",
+                                         p=case.perpetrator)]  # fmt: skip
+    g.incident(P(case.perpetrator, records), g.person("V9", first_name="Cara", last_name="Lowe"), "2024-09-01",
+               agency="NBR", offence="COMMON_ASSAULT")  # fmt: skip
+    db.write("MATCH (n) WHERE n.ingest_batch IS NULL AND NOT n:Agency SET n.ingest_batch = 'new'")
+    db.write("MATCH ()-[r]->() WHERE r.ingest_batch IS NULL SET r.ingest_batch = 'new'")
+    raised = evaluate_alerts(db, [case.perpetrator], batch_id="new", since=None)
+    known = [a for a in raised.alerts if a.kind == "KNOWN_PERPETRATOR_INCIDENT"]
+    assert known
+    cw = client_for(db, "caseworker")
+    page = cw.get("/alerts").text
+    assert known[0].alert_id in page and "KNOWN_PERPETRATOR_INCIDENT" in page and "Acknowledge" in page
+    assert_offline(page, "/alerts")
+    r = cw.post(f"/alerts/{known[0].alert_id}/status", data={"action": "acknowledge", "note": "Officer tasked"})
+    assert r.status_code == 200 and "acknowledged" in r.text
+    acked = cw.get("/alerts", params={"status": "ACKNOWLEDGED"}).text
+    assert known[0].alert_id in acked and "Officer tasked" in acked
+    r = cw.post(f"/alerts/{known[0].alert_id}/status", data={"action": "close", "note": "Arrested"})
+    closed = cw.get("/alerts", params={"status": "CLOSED"}).text
+    assert "closed" in r.text and known[0].alert_id in closed and "Closed by caseworker: Arrested" in closed
+    # an administrator has no read_alerts
+    assert client_for(db, "admin").get("/alerts").status_code == 403

@@ -439,14 +439,14 @@ def test_planted_breaches_unnotified_changes_and_escalations_each_raise_exactly_
 
 
 def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: Path, tmp_path: Path) -> None:
-    """`ingest.load(after_load=alert_stage)`, as `spr ingest` and the API call it: the first load into an empty
+    """`ingest.load(after_load=after_batch)`, as `spr ingest` and the API call it: the first load into an empty
     register raises nothing (history), a later batch raises its planted alerts, loading it again adds none."""
     import ingest
     from ingest import identity_exact
-    from queries.alerts import alert_stage
+    from queries.stages import after_batch
     from synthetic.later import later_batch
 
-    first = ingest.load(db, [tiny], progress=False, resolver=None, after_load=alert_stage)
+    first = ingest.load(db, [tiny], progress=False, resolver=None, after_load=after_batch)
     assert first.alerts_raised is None and any("first load" in n for n in first.notes)
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n")[0]["n"] == 0
     record_person, _ = _truth(tiny)
@@ -459,7 +459,7 @@ def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: 
     later = later_batch(tiny, tmp_path / "later", seed=3, size=150, per_kind=3)
     assert later.planted.get("ORDER_BREACH") and later.planted.get("ESCALATION")
     report = ingest.load(
-        db, [tmp_path / "later"], progress=False, resolver=identity_exact.resolve, after_load=alert_stage
+        db, [tmp_path / "later"], progress=False, resolver=identity_exact.resolve, after_load=after_batch
     )
     assert report.ok, [f"{r.where()} {r.field}: {r.reason}" for r in report.rejects[:5]]
     assert report.alerts_raised
@@ -475,7 +475,7 @@ def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: 
             assert (e["kind"], e["person_id"]) in raised, e  # truth-linked: the generator's person is the Person
 
     again = ingest.load(
-        db, [tmp_path / "later"], progress=False, resolver=identity_exact.resolve, after_load=alert_stage
+        db, [tmp_path / "later"], progress=False, resolver=identity_exact.resolve, after_load=after_batch
     )
     assert again.already_loaded and again.alerts_raised is None
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n")[0]["n"] == len(stored)
