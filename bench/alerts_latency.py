@@ -62,6 +62,10 @@ def _link_truth(db: Any, data: Path) -> None:
 def _batch(db: Any, out: Path, n_records: int, run: int, seed: int) -> None:
     """A later batch: incidents (1 record) with a suspect (1) and a victim (1) already on the register."""
     rng = random.Random(seed * 1000 + run)
+    from graph_schema.model import vocabulary
+
+    vocab = vocabulary().offences
+    stamp = datetime.now(UTC).strftime("%y%m%d%H%M%S")  # new record ids on every run of the benchmark
     suspects = [
         r["uid"]
         for r in db.read(
@@ -81,11 +85,13 @@ def _batch(db: Any, out: Path, n_records: int, run: int, seed: int) -> None:
         for k in range(n_records // 3):
             sus = rng.choice(suspects)
             force = sus.split("/")[0]
-            rid = f"IBENCH{run:02d}{k:06d}"
+            rid = f"IBENCH{stamp}{run:02d}{k:06d}"
+            offence = rng.choice(offences)
             at = (when + timedelta(minutes=k)).strftime("%Y-%m-%dT%H:%M:%SZ")
             inc.write(json.dumps({
                 "source_system": force, "record_id": rid, "record_version": 1, "occurred_at": at, "reported_at": at,
-                "agency_code": force, "offence_code": rng.choice(offences), "is_crime": True, "is_stalking": False,
+                "agency_code": force, "offence_code": offence, "is_crime": vocab[offence].crime,
+                "is_stalking": vocab[offence].stalking,
                 "dash_grade": rng.choice(["STANDARD", "MEDIUM", "HIGH"]),
             }) + "\n")  # fmt: skip
             for role, ref in (("SUSPECT", sus), ("VICTIM", rng.choice(victims))):
@@ -95,22 +101,31 @@ def _batch(db: Any, out: Path, n_records: int, run: int, seed: int) -> None:
                 }) + "\n")  # fmt: skip
 
 
-def run(scale: str, seed: int, batch_records: int, runs: int) -> dict[str, Any]:
+def run(scale: str, seed: int, batch_records: int, runs: int, existing: bool = False) -> dict[str, Any]:
     import ingest
     import synthetic
     from queries.alerts import evaluate_batch, list_alerts
 
-    db, owned = _database()
+    if existing:
+        from spr.db import get_database
+
+        db, owned = get_database(), None
+    else:
+        db, owned = _database()
     work = Path(tempfile.mkdtemp(prefix="spr-bench-alerts-data-"))
     try:
         from graph_schema.apply import apply_schema
 
-        db.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
-        apply_schema(db)
         t0 = time.perf_counter()
-        synthetic.generate(scale, seed, work / "base", progress=False)
-        base = ingest.load(db, [work / "base"], progress=False, resolver=None)
-        _link_truth(db, work / "base")
+        if existing:  # the register as it is (for example after `make demo`): the batches are added to it
+            scale = "existing"
+            base_records = db.read("MATCH (n) WHERE n.ingest_batch IS NOT NULL RETURN count(n) AS n")[0]["n"]
+        else:
+            db.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+            apply_schema(db)
+            synthetic.generate(scale, seed, work / "base", progress=False)
+            base_records = ingest.load(db, [work / "base"], progress=False, resolver=None).total.loaded
+            _link_truth(db, work / "base")
         load_s = time.perf_counter() - t0
         nodes = db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
         incidents = db.read("MATCH (i:Incident) RETURN count(i) AS n")[0]["n"]
@@ -128,7 +143,7 @@ def run(scale: str, seed: int, batch_records: int, runs: int) -> dict[str, Any]:
                 "people": res.people, "alerts": len(visible), "by_kind": res.by_kind,
             })  # fmt: skip
         return {
-            "scale": scale, "seed": seed, "base_records": base.total.loaded, "base_nodes": nodes,
+            "scale": scale, "seed": seed, "base_records": base_records, "base_nodes": nodes,
             "base_incidents": incidents, "base_load_s": load_s, "samples": samples,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "server": db.server_info().get("version", "?"),
@@ -187,8 +202,12 @@ def main() -> None:
     ap.add_argument("--batch-records", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-write", action="store_true", help="print the section instead of updating the doc")
+    ap.add_argument(
+        "--existing", action="store_true",
+        help="measure against the configured database as it is (e.g. after make demo); the batches are added to it",
+    )  # fmt: skip
     a = ap.parse_args()
-    result = run(a.scale, a.seed, a.batch_records, a.runs)
+    result = run(a.scale, a.seed, a.batch_records, a.runs, a.existing)
     text = render(result)
     print(text)
     print(json.dumps(result, indent=2, default=str))
