@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import admin, alerts, nominations, pages, persons, reports, system
+from api.routes import ingest as ingest_routes
+from api.routes import review as review_routes
 from spr.db import Database, get_database
 
 API_PREFIX = "/api/v1"
@@ -39,5 +41,7 @@ def create_app(db_factory: Callable[[], Database] = get_database) -> FastAPI:
     app.include_router(nominations.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(alerts.router, prefix=API_PREFIX)
+    app.include_router(ingest_routes.router, prefix=API_PREFIX)
+    app.include_router(review_routes.router, prefix=API_PREFIX)
     app.include_router(pages.router)
     return app

@@ -1,7 +1,8 @@
 """The append-only, tamper-evident audit log: who read or changed what, when, why and from where.
 
 Each entry carries the SHA-256 of its own content and the hash of the entry before it; the chain's
-head (last sequence number and hash) is one node whose write lock serialises appends. Editing,
+head (last sequence number and hash) is one node whose write lock serialises appends; appends arriving
+together are committed together (one lock and one commit for the lot). Editing,
 deleting or reordering any entry breaks the chain, and `spr audit verify` says where.
 """
 
@@ -9,7 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import secrets
+import threading
+import weakref
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +45,7 @@ def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _append(tx: ManagedTransaction, event: AuditEvent) -> int:
+def _append_many(tx: ManagedTransaction, events: list[AuditEvent]) -> list[int]:
     # Take the head's write lock first (a real write: Neo4j skips no-op SETs), then read it, so
     # concurrent appends queue here and each sees the one before it.
     tx.run(
@@ -56,28 +61,84 @@ def _append(tx: ManagedTransaction, event: AuditEvent) -> int:
     head = tx.run("MATCH (h:AuditHead {name: $name}) RETURN h.seq AS seq, h.hash AS hash", name=HEAD).single(
         strict=True
     )
-    entry: dict[str, Any] = event.model_dump() | {
-        "seq": head["seq"] + 1,
-        "at": datetime.now(UTC).isoformat(timespec="microseconds"),
-    }
-    entry["prev_hash"] = head["hash"]
-    entry["hash"] = entry_hash(entry, head["hash"])
+    seq, prev = int(head["seq"]), str(head["hash"])
+    entries: list[dict[str, Any]] = []
+    for event in events:
+        seq += 1
+        entry: dict[str, Any] = event.model_dump() | {
+            "seq": seq,
+            "at": datetime.now(UTC).isoformat(timespec="microseconds"),
+        }
+        entry["prev_hash"] = prev
+        entry["hash"] = prev = entry_hash(entry, prev)
+        entries.append(entry)
     tx.run(
         """
         MATCH (h:AuditHead {name: $name})
+        UNWIND $entries AS entry
         CREATE (e:AuditEntry)
-        SET e = $entry, e.at = datetime($entry.at)
-        SET h.seq = $entry.seq, h.hash = $entry.hash
+        SET e = entry, e.at = datetime(entry.at)
+        WITH h, max(entry.seq) AS last
+        SET h.seq = last, h.hash = $last_hash
         """,
         name=HEAD,
-        entry=entry,
+        entries=entries,
+        last_hash=prev,
     ).consume()
-    return int(entry["seq"])
+    return [int(e["seq"]) for e in entries]
+
+
+class _GroupCommit:
+    """Appends from many threads, committed together: one writer thread takes whatever entries are waiting
+    and appends them, in order, in one transaction (one head lock and one commit for the lot). Callers wait
+    for their entry's commit, so a response is never sent before its audit entry is stored."""
+
+    MAX_BATCH = 500
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.pending: queue.Queue[tuple[AuditEvent, Future[int]]] = queue.Queue()
+        threading.Thread(target=self._run, name="audit-append", daemon=True).start()
+
+    def submit(self, event: AuditEvent) -> Future[int]:
+        fut: Future[int] = Future()
+        self.pending.put((event, fut))
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self.pending.get_nowait())
+                except queue.Empty:
+                    break
+            events = [ev for ev, _ in batch]
+            try:
+                seqs = self.db.execute_write(lambda tx, evs=events: _append_many(tx, evs))  # type: ignore[misc]
+            except BaseException as exc:  # every waiting caller gets the failure (503 in the API)
+                for _, fut in batch:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), n in zip(batch, seqs, strict=True):
+                    fut.set_result(n)
+
+
+_committers: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKeyDictionary()
+_committers_lock = threading.Lock()
 
 
 def append(db: Database, event: AuditEvent) -> int:
-    """Write one entry at the end of the chain; returns its sequence number."""
-    return db.execute_write(lambda tx: _append(tx, event))
+    """Write one entry at the end of the chain; returns its sequence number once it is committed.
+
+    Concurrent appends through the same Database are committed together (group commit), so a busy API pays
+    one head lock and one commit per batch of reads rather than per read; the chain is the same.
+    """
+    with _committers_lock:
+        committer = _committers.get(db)
+        if committer is None:
+            committer = _committers[db] = _GroupCommit(db)
+    return committer.submit(event).result()
 
 
 @dataclass

@@ -16,6 +16,9 @@ from api.auth import create_user, issue_token
 from graph_schema import vocabulary
 from spr.db import Database
 
+# The ingest endpoint also takes one raw NDJSON file as its body: sent as the bytes generated for it.
+schemathesis.serializer.alias("application/x-ndjson", "application/octet-stream")
+
 _current: dict[str, Any] = {}
 app = create_app(lambda: _current["db"])
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
