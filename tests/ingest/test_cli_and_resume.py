@@ -148,7 +148,7 @@ def test_kill_neo4j_mid_load_then_restart_and_rerun(
             while proc.poll() is None and time.monotonic() < deadline and _count(own) < target:
                 time.sleep(0.02)
             inst.kill()  # the database dies mid-load (SIGKILL)
-            proc.kill()  # the driver would retry for 30 s before giving up: no need to wait for it
+            proc.kill()  # the driver would retry for a minute before giving up: no need to wait for it
             proc.wait(timeout=30)
         inst.start(log=lambda _m: None)
         with Database.connect(info) as own:
