@@ -149,7 +149,7 @@ def read_ndjson(f: SourceFile) -> Iterator[RawRecord]:
             if not body.strip():
                 continue
             try:
-                obj = json.loads(body)
+                obj = json.loads(body, object_pairs_hook=_object)
             except json.JSONDecodeError as exc:
                 # The parser ran out of text: the line was cut short (a partial write, a copy that stopped).
                 what = "truncated line" if exc.pos >= len(body.rstrip()) - 1 else "not valid JSON"
@@ -161,6 +161,15 @@ def read_ndjson(f: SourceFile) -> Iterator[RawRecord]:
                     _reject(f, line_no, "(record)", f"{what}: {exc.msg} at column {exc.colno}", body),
                 )
                 continue
+            except DuplicateField as exc:
+                yield RawRecord(f.name, line_no, None, body, _reject(f, line_no, exc.field, str(exc), body))
+                continue
+            except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
+                why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                yield RawRecord(
+                    f.name, line_no, None, body, _reject(f, line_no, "(record)", f"not valid JSON: {why}", body)
+                )
+                continue
             if not isinstance(obj, dict):
                 yield RawRecord(
                     f.name, line_no, None, body, _reject(f, line_no, "(record)", "a record must be a JSON object", body)
@@ -169,7 +178,33 @@ def read_ndjson(f: SourceFile) -> Iterator[RawRecord]:
             yield RawRecord(f.name, line_no, obj, body)
 
 
+class DuplicateField(ValueError):
+    """A JSON object names the same field twice: which value was meant cannot be known."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__("the field appears twice in the record")
+        self.field = field
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateField(key)
+            seen.add(key)
+    return obj
+
+
+# A cell far longer than any field allows is still read whole, so that its row is refused on that field (too
+# long) and the next row is read from its own first line. (The csv module's default limit is 128 KiB.)
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
+
+
 def read_csv(f: SourceFile) -> Iterator[RawRecord]:
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     # surrogateescape keeps undecodable bytes visible so each bad row can be reported, not the whole file
     with f.path.open(encoding="utf-8", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
@@ -186,6 +221,10 @@ def read_csv(f: SourceFile) -> Iterator[RawRecord]:
         if any(_has_surrogates(h) for h in header):
             yield RawRecord(f.name, 1, None, "", _reject(f, 1, "(file)", "header is not UTF-8; files must be UTF-8"))
             return
+        twice = next((h for i, h in enumerate(header) if h and h in header[:i]), None)
+        if twice is not None:
+            yield RawRecord(f.name, 1, None, "", _reject(f, 1, twice, "the column appears twice in the header"))
+            return
         line_no = reader.line_num + 1
         while True:
             try:
@@ -193,11 +232,11 @@ def read_csv(f: SourceFile) -> Iterator[RawRecord]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield RawRecord(
-                    f.name, line_no, None, "", _reject(f, line_no, "(record)", f"unreadable CSV row: {exc}")
-                )
-                line_no = reader.line_num + 1
-                continue
+                # The parser stopped inside the row: where the next row starts cannot be known, and reading
+                # on would take the rest of a quoted field for rows of its own. Nothing after it is read.
+                reason = f"unreadable CSV row: {exc}; the rest of the file was not read"
+                yield RawRecord(f.name, line_no, None, "", _reject(f, line_no, "(record)", reason))
+                return
             start, line_no = line_no, reader.line_num + 1
             raw = _csv_raw(row)
             if not any(cell.strip() for cell in row):

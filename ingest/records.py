@@ -41,6 +41,8 @@ CSV_SUFFIX = ".csv"
 # Clock skew and time zones: a timestamp up to this far ahead of "now" is still accepted.
 FUTURE_TOLERANCE = timedelta(days=1)
 MAX_AGE_YEARS = 120
+# The largest integer the graph stores (a 64-bit signed integer).
+MAX_RECORD_VERSION = 2**63 - 1
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,7 +177,20 @@ def _utc(value: datetime | None) -> datetime | None:
     """Naive datetimes are read as UTC; aware ones are converted to UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from None
+
+
+# Dates and date-times arrive as ISO 8601 text. Anything else is refused rather than read as a Unix
+# timestamp, which is what the parser would otherwise make of a number or of "20240101" (1970-08-23).
+_ISO_START = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -194,11 +209,24 @@ class BaseRecord(BaseModel):
 
     source_system: SourceSystem = Field(description="Sending system, e.g. a force code 'WMP' or 'PROB-NE'.")
     record_id: RecordId = Field(description="Unique within source_system and record type.")
-    record_version: int = Field(default=1, ge=1, description="Later versions carry the same ids.")
+    record_version: int = Field(
+        default=1, ge=1, le=MAX_RECORD_VERSION, description="Later versions carry the same ids."
+    )
 
     @property
     def uid(self) -> str:
         return f"{self.source_system}/{self.record_id}"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _iso_temporal(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = _temporal_fields(cls).get(info.field_name or "")
+        if kind is None or value is None or isinstance(value, date):
+            return value
+        if isinstance(value, str) and _ISO_START.match(value):
+            return value
+        form = "date (YYYY-MM-DD)" if kind == "date" else "date-time (YYYY-MM-DDThh:mm:ssZ)"
+        raise ValueError(f"expected an ISO 8601 {form}, not {_shown(value)}")
 
     @model_validator(mode="before")
     @classmethod
@@ -257,6 +285,19 @@ class BaseRecord(BaseModel):
 
     def to_json_line(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+@functools.cache
+def _temporal_fields(cls: type[BaseRecord]) -> dict[str, str]:
+    """Fields holding a date ("date") or a date-time ("datetime"), optional or not."""
+    out: dict[str, str] = {}
+    for name, field in cls.model_fields.items():
+        kinds = {field.annotation, *get_args(field.annotation)}
+        if datetime in kinds:
+            out[name] = "datetime"
+        elif date in kinds:
+            out[name] = "date"
+    return out
 
 
 @functools.cache

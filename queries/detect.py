@@ -79,6 +79,8 @@ def _row(h: DefinitionHit) -> dict[str, Any]:
         "outcomes": sorted(set(e.outcomes)),
         "orders": sorted(set(e.orders)),
         "assessments": sorted(set(e.assessments)),
+        # The same records as "Label:key", kept on the flag so `spr check` can tell when one has gone.
+        "evidence": [f"{label}:{key}" for label, key in e.keys()],  # noqa: SIM118 (a method, not a dict)
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from spr.settings import ConfigurationError, get_settings
@@ -182,11 +184,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
 ) -> None:
-    """Run the API (uvicorn) against the configured Neo4j."""
+    """Run the API (uvicorn) against the configured Neo4j.
+
+    Requests retry a lost database for SPR_NEO4J_RETRY_SECONDS, 5 s unless set: then they answer 503 with a
+    Retry-After hint rather than hang, and the API recovers by itself when Neo4j is back.
+    """
+    import os
+
     import uvicorn
 
     from api.app import create_app
+    from spr.db import close_database
 
+    if "SPR_NEO4J_RETRY_SECONDS" not in os.environ:
+        os.environ["SPR_NEO4J_RETRY_SECONDS"] = "5"
+        get_settings.cache_clear()
+        close_database()  # reconnect with the API's window
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
@@ -922,14 +935,116 @@ def alerts_evaluate(
     console.print(f"{r.created} new, {r.unchanged} already raised")
 
 
+# ------------------------------------------------------------------------------------------- backups
+@app.command("backup")
+def backup_command(
+    out: Annotated[str, typer.Option("--out", help="Backup file to write, or a folder (DIR/) for a dated one")],
+) -> None:
+    """Back up the local Neo4j with neo4j-admin database dump (the server is stopped for it, then started)."""
+    from spr.backup import backup, local_instance
+
+    s = get_settings()
+    r = backup(local_instance(s), out, database=s.neo4j_database, log=err.print)
+    counts = f"{r.nodes:,} nodes, {r.relationships:,} relationships" if r.nodes is not None else "server was stopped"
+    console.print(f"Backed up database '{s.neo4j_database}' ({counts}) to {r.path}", soft_wrap=True)
+    console.print(f"{r.bytes:,} bytes in {r.seconds} s; manifest (size, SHA-256, counts): {r.manifest}", soft_wrap=True)
+    if r.stopped_and_started:
+        console.print("The local Neo4j was stopped for the dump and has been started again.")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup file written by spr backup")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that holds data")] = False,
+) -> None:
+    """Replace the local Neo4j database with a backup (neo4j-admin database load; the server is stopped for it)."""
+    from spr.backup import local_instance, restore
+
+    s = get_settings()
+    r = restore(local_instance(s), file, database=s.neo4j_database, force=force, log=err.print)
+    checked = "; counts match the backup's manifest" if r.manifest_checked else ""
+    console.print(
+        f"Restored database '{s.neo4j_database}' from {r.path}: {r.nodes:,} nodes, {r.relationships:,} relationships"
+        f"{checked} ({r.seconds} s)",
+        soft_wrap=True,
+    )
+    if r.stopped_for_load:
+        console.print("The local Neo4j was stopped for the load and is running again.")
+    else:
+        console.print("The local Neo4j has been started with the restored database.")
+
+
+# ------------------------------------------------------------------------------------------ integrity
+@app.command("check")
+def check_command(
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON, for scripts")] = False,
+    examples: Annotated[int, typer.Option("--examples", min=0, max=100, help="Example ids per check")] = 5,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only this check (repeatable)")] = None,
+) -> None:
+    """Check the graph's invariants: identities, orphans, flag and alert evidence, schema, audit chain.
+
+    Exit status: 0 every check passed, 1 some check failed, 2 the database could not be checked.
+    """
+    from queries.integrity import UnknownCheck, check_integrity
+    from spr.db import get_database
+
+    try:
+        report = check_integrity(get_database(), examples=examples, only=only)
+    except UnknownCheck as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from exc
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        table = Table("check", "result", "count", "examples", title=f"Register check of database {report.database}")
+        for c in report.checks:
+            shown = ", ".join(f"{e.id} ({e.problem})" for e in c.examples)
+            more = f" … {c.count - len(c.examples):,} more" if c.count > len(c.examples) and c.examples else ""
+            result = "[green]ok[/green]" if c.ok else "[bold red]FAILED[/bold red]"
+            table.add_row(c.name, result, f"{c.count:,}", escape(shown) + more)
+        console.print(table)
+        failed = report.failed
+        if failed:
+            console.print(f"{len(failed)} of {len(report.checks)} checks FAILED: " + ", ".join(c.name for c in failed))
+        else:
+            console.print(f"All {len(report.checks)} checks passed.")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+# Commands that read or change the register's graph: they refuse a graph without this code's schema
+# (one message, exit 2) instead of answering from an empty or outdated database. The check is made when
+# the command first connects, so --help and commands that touch no graph (resolve --evaluate) need none.
+GRAPH_COMMANDS = frozenset(
+    {"stats", "detect", "nominations", "person", "report", "review", "resolve", "users", "audit", "viz", "alerts"}
+)
+
+
+@app.callback()
+def _graph_schema_required(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand in GRAPH_COMMANDS:
+        from graph_schema.apply import require_schema
+        from spr.db import require_on_connect
+
+        require_on_connect(require_schema)
+
+
 def main() -> None:
     """Entry point: known failures end with one clear message and a non-zero status, not a traceback."""
+    from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
     from graph_schema.apply import SchemaMismatch
     from spr.db import DatabaseUnavailable
     from spr.localserver import LocalServerError
 
+    # The driver logs connection failures as warnings; the message below says it once, plainly.
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
     try:
         app()
     except (ConfigurationError, DatabaseUnavailable, LocalServerError, SchemaMismatch) as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}")
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}")
+        sys.exit(2)
+    except (ServiceUnavailable, SessionExpired) as exc:  # lost mid-command, beyond the driver's retries
+        err.print(
+            f"[bold red]error:[/bold red] lost the connection to Neo4j ({exc.__class__.__name__}: {escape(str(exc))}); "
+            "what committed is whole: run the same command again once Neo4j is back (`spr neo4j status`)"
+        )
         sys.exit(2)

@@ -9,13 +9,18 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Passwords nobody may run the register with outside demo mode.
 PLACEHOLDER_SECRETS = frozenset(
     {"", "neo4j", "password", "changeme", "change-me", "secret", "admin", "test", "letmein", "12345678"}
 )
+
+# Seconds a transaction is retried on transient errors, lost connections and leader changes. The driver's own
+# default is 30 s; a clean restart of the local server (stop, start) took 35-37 s on a busy 2-core machine
+# (tests/spr/test_routing.py), and a load that spans it should carry on, not fail (docs/scaling.md).
+DEFAULT_RETRY_SECONDS = 60.0
 
 
 def project_root() -> Path:
@@ -37,6 +42,10 @@ class Settings(BaseSettings):
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME"))
     neo4j_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("NEO4J_PASSWORD"))
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+    # How long the driver retries a transaction (leader change, failover, a server restart) before giving up.
+    neo4j_retry_seconds: float = Field(
+        default=DEFAULT_RETRY_SECONDS, ge=0, le=3600, validation_alias=AliasChoices("SPR_NEO4J_RETRY_SECONDS")
+    )
 
     demo_mode: bool = Field(default=False, validation_alias=AliasChoices("SPR_DEMO"))
 
@@ -52,6 +61,10 @@ class Settings(BaseSettings):
     # The API: signing key for access tokens (at least 32 characters outside demo mode).
     secret_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SPR_SECRET_KEY"))
     token_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60, validation_alias=AliasChoices("SPR_TOKEN_TTL_MINUTES"))
+    # The largest batch the API's ingest endpoint accepts, in bytes (the whole request); bigger ones get 413.
+    ingest_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, validation_alias=AliasChoices("SPR_INGEST_MAX_BYTES")
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -73,5 +86,15 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     try:
         return Settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise ConfigurationError(str(exc)) from exc
+    except ValidationError as exc:
+        raise ConfigurationError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem, naming the variable: never the values given, which may hold a password."""
+    parts = []
+    for e in exc.errors():
+        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        where = ".".join(str(x) for x in e.get("loc", ()))
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts) or "invalid settings"

@@ -48,7 +48,7 @@ def audit_log(
     username: Annotated[str | None, Query(max_length=64)] = None,
     subject: Annotated[str | None, Query(max_length=200)] = None,
     since: datetime | None = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:
     """Query the audit log, newest first."""

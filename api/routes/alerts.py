@@ -57,7 +57,7 @@ def alerts(
     status: Status = None,
     kind: Kind = None,
     person_id: Annotated[str | None, Query(max_length=200)] = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AlertsPage:
     """Alerts routed to your agency, newest first, with the reason and the records that fired each."""

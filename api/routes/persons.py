@@ -105,7 +105,7 @@ def search(
     last_name: Annotated[str | None, Query(max_length=100)] = None,
     dob: date | None = None,
     identifier: Annotated[str | None, Query(max_length=100)] = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> PersonSearchPage:
     """Search across every recorded identity by name, date of birth or identifier (PNC id and others)."""

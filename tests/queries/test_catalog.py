@@ -48,7 +48,7 @@ def _value(param: str) -> object:
         return None
     if param in ("unknown_age_counts",):
         return True
-    if param in ("gravity", "indicator_weights", "offence_indicators"):
+    if param in ("gravity", "indicator_weights", "offence_indicators", "hidden"):
         return {}
     if param in ("rows", "uids", "ids", "definitions", "reasons", "schedule15", "coercive") or param.endswith("s"):
         return []
@@ -58,7 +58,7 @@ def _value(param: str) -> object:
 @pytest.mark.parametrize("name", catalog.names())
 def test_query_runs_on_an_empty_graph(db: Database, name: str) -> None:
     params = {p: _value(p) for p in catalog.parameters(name)}
-    if name.startswith(("create_", "decide_", "close_", "merge_", "delete_")):
+    if name.startswith(("create_", "decide_", "close_", "merge_", "delete_", "mark_")):
         db.write(catalog.load(name), **params)
     else:
         db.read(catalog.load(name), **params)
