@@ -13,7 +13,7 @@ DEMO_PASSWORD ?= demo-caseworker-pass
 DEMO_PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv neo4j neo4j-stop demo test browsers lint format typecheck bench clean
+.PHONY: help venv neo4j neo4j-stop demo test browsers lint format typecheck bench soak clean
 
 help:
 	@echo "make demo       set everything up, load the demo data and run the register"
@@ -21,6 +21,7 @@ help:
 	@echo "make browsers   install Debian's chromium for the browser tests (when missing)"
 	@echo "make neo4j      install (from Maven Central) and start the local Neo4j, apply the schema"
 	@echo "make lint | format | typecheck | bench"
+	@echo "make soak       50 API clients while a batch loads and Neo4j is killed: verdict in docs/reliability.md"
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +77,10 @@ typecheck: venv
 bench: venv
 	$(SPR) neo4j install
 	$(BIN)/python -m bench.run_all
+
+soak: venv
+	$(SPR) neo4j install
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
