@@ -170,6 +170,40 @@ def _group(
     return out_nodes, out_edges, notes
 
 
+@dataclass
+class _Selection:
+    subject: str | None
+    nodes: dict[str, GraphNode]
+    edges: list[GraphEdge]
+    records: dict[str, list[GraphNode]]
+    notes: list[GroupNote]
+    total_nodes: int
+    total_edges: int
+
+
+def _select(graph: CaseGraph, max_nodes: int, show_records: bool) -> _Selection:
+    """Steps 1 to 3: what is drawn, folded and grouped. Reads only kinds, captions, times and weights."""
+    nodes, edges = _visible(graph)
+    subject = next((n.id for n in nodes.values() if n.properties.get("person_id") == graph.person_id), None)
+    records: dict[str, list[GraphNode]] = {}
+    if not show_records:
+        nodes, edges, records = _fold_records(nodes, edges)
+    total_nodes, total_edges = len(nodes), len(edges)
+    notes: list[GroupNote] = []
+    if subject is not None:
+        nodes, edges, notes = _group(subject, nodes, edges, max_nodes)
+    return _Selection(subject, nodes, edges, records, notes, total_nodes, total_edges)
+
+
+def drawn_node_ids(graph: CaseGraph, max_nodes: int = DEFAULT_MAX_NODES, show_records: bool = False) -> list[str]:
+    """The nodes of ``graph`` a view draws one by one (not folded, not grouped): at most about ``max_nodes``.
+
+    Only these need every property (for their tooltips and details panel); the choice reads only what
+    names, dates and weighs a node, so a case graph read without details chooses the same."""
+    ids = {n.id for n in graph.nodes}
+    return [n for n in _select(graph, max_nodes, show_records).nodes if n in ids]
+
+
 # -- 5: style ------------------------------------------------------------------------------------
 def _tip(node: GraphNode, records: list[GraphNode], hidden: frozenset[str]) -> list[list[str]]:
     lines = [[node_style(node.kind).label.split(" (")[0], node.caption]]
@@ -243,16 +277,9 @@ def build_view(
     """The drawable view of a case graph. ``scores`` (person_id -> RFGV score) sizes people."""
     scores = scores or {}
     hidden = frozenset() if include_sensitive else sensitive_properties()
-    nodes, edges = _visible(graph)
-    subject = next((n.id for n in nodes.values() if n.properties.get("person_id") == graph.person_id), None)
-    total_nodes, total_edges = len(nodes), len(edges)
-    records: dict[str, list[GraphNode]] = {}
-    if not show_records:
-        nodes, edges, records = _fold_records(nodes, edges)
-        total_nodes, total_edges = len(nodes), len(edges)
-    notes: list[GroupNote] = []
-    if subject is not None:
-        nodes, edges, notes = _group(subject, nodes, edges, max_nodes)
+    shown = _select(graph, max_nodes, show_records)
+    subject, nodes, edges, records, notes = shown.subject, shown.nodes, shown.edges, shown.records, shown.notes
+    total_nodes, total_edges = shown.total_nodes, shown.total_edges
     ids = sorted(nodes, key=lambda n: (_KIND_ORDER.get(nodes[n].kind, 99), n))
     pos = radial_layout(subject, ids, _adjacency(nodes, edges)) if subject else {}
     large = len(nodes) > PHYSICS_MAX_NODES

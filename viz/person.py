@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from queries.casegraph import case_graph, timeline
+from queries.casegraph import case_graph, node_details, timeline
 from queries.escalation import escalation_report
 from queries.models import CaseGraphQuery, RfgvQuery
 from queries.rfgv import compute_rfgv
 from spr.db import Database
-from viz.casegraph import DEFAULT_MAX_NODES, CaseGraphView, build_view
+from viz.casegraph import DEFAULT_MAX_NODES, CaseGraphView, build_view, drawn_node_ids
 from viz.timeline import TimelineView, build_timeline
 
 DEFAULT_DEPTH = 4  # person -> record -> incident -> victim's record -> victim
@@ -35,10 +35,13 @@ def person_views(
 ) -> PersonViews:
     """The case graph and timeline of one person; ``include_sensitive`` only for roles allowed locations."""
     as_of = as_of or date.today()
+    # Every property only of the nodes the view draws one by one: bounded by the grouping limit.
     graph = case_graph(
         db,
         CaseGraphQuery(person_id=person_id, depth=depth, since=since, until=until, include_sensitive=include_sensitive),
+        details=False,
     )
+    graph = node_details(db, graph, drawn_node_ids(graph, max_nodes), include_sensitive)
     people = sorted({str(n.properties["person_id"]) for n in graph.nodes if n.kind == "Person"})
     scores = (
         {s.person_id: s.score for s in compute_rfgv(db, RfgvQuery(as_of=as_of, person_ids=people))} if people else {}

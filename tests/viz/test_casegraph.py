@@ -149,3 +149,54 @@ def test_spr_viz_person_writes_an_audited_panel_pack(
     assert rows[0]["action"] == "EXPORT spr viz person" and rows[0]["purpose"] == "MAPPA_PANEL"
     r = CliRunner().invoke(app, ["viz", "person", "NOBODY", "--out", str(out)])
     assert r.exit_code == 1
+
+
+def test_the_case_graph_reads_each_node_once_without_identity_review_and_details_only_what_is_drawn(
+    db: Database,
+) -> None:
+    from factories import GraphFactory
+
+    from queries.casegraph import case_graph, node_details
+    from queries.models import CaseGraphQuery
+    from viz.casegraph import drawn_node_ids
+
+    g = GraphFactory(db)
+    a, v = g.person("A", records=2, sources=["WMP", "LAN"]), g.person("V")
+    g.lives_at(v, "2022-01-01", postcode="ZZ9 9ZZ")
+    for k in range(30):
+        g.incident(a, g.person(f"V{k}") if k else v, f"2023-01-{k % 28 + 1:02d}", dash_grade="HIGH")
+    db.write(
+        """
+        MATCH (r1:PersonRecord {uid: $r1}), (r2:PersonRecord {uid: $r2}), (p:Person {person_id: 'A'})
+        CREATE (ri:ReviewItem {review_id: 'R1', status: 'OPEN'})-[:CONCERNS]->(r1), (ri)-[:CONCERNS]->(r2)
+        CREATE (:IdentityEvent {event_id: 'E1', kind: 'MERGED', at: datetime()})-[:AFFECTED]->(p)
+        """,
+        r1=a.rec(0),
+        r2=a.rec(1),
+    )
+    graph = case_graph(db, CaseGraphQuery(person_id="A", depth=4))
+    kinds = {n.kind for n in graph.nodes}
+    assert {"Incident", "Address", "PersonRecord"} <= kinds and not kinds & {"ReviewItem", "IdentityEvent"}
+    assert len({n.id for n in graph.nodes}) == len(graph.nodes)
+    address = next(n for n in graph.nodes if n.kind == "Address")
+    assert "postcode" not in address.properties and "line1" not in address.properties
+    sensitive = case_graph(db, CaseGraphQuery(person_id="A", depth=4, include_sensitive=True))
+    assert next(n for n in sensitive.nodes if n.kind == "Address").properties["postcode"] == "ZZ9 9ZZ"
+    # Date-times read as text come out exactly as the driver's own values would.
+    stored = {
+        r["uid"]: r["at"].to_native().isoformat()
+        for r in db.read("MATCH (i:Incident) RETURN i.uid AS uid, i.occurred_at AS at")
+    }
+    incidents = [n for n in graph.nodes if n.kind == "Incident"]
+    assert all(n.properties["occurred_at"] == stored[n.properties["uid"]] for n in incidents)
+    assert all(n.properties["reported_at"] and n.time for n in incidents)
+    # Grouped: only the nodes drawn one by one carry every property; the rest only what names and dates them.
+    light = case_graph(db, CaseGraphQuery(person_id="A", depth=4), details=False)
+    drawn = set(drawn_node_ids(light, max_nodes=20))
+    detailed = node_details(db, light, drawn, include_sensitive=False)
+    assert 0 < len(drawn) < len(light.nodes)
+    for n in detailed.nodes:
+        if n.kind == "Incident":
+            assert ("reported_at" in n.properties) == (n.id in drawn)
+    view = build_view(detailed, max_nodes=20)
+    assert view.groups and {n["id"] for n in view.nodes if n["kind"] != "Group"} == drawn
