@@ -50,6 +50,8 @@ def main() -> None:
         page.locator(".cg-wrap").screenshot(path=str(OUT / "case-graph.png"))
         page.goto(f"{args.base}/consistency", timeout=120_000)
         page.screenshot(path=str(OUT / "consistency.png"))
+        page.goto(f"{args.base}/alerts", timeout=120_000)  # the demo's later batch raised these
+        page.screenshot(path=str(OUT / "alerts.png"))
         browser.close()
     print(f"screenshots of {person} in {OUT}")
 
