@@ -27,25 +27,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.servers import bench_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Alerts"
-
-
-def _database() -> tuple[Any, Any]:
-    from spr.db import ConnectionInfo, Database
-    from spr.localserver import install, throwaway_instance
-    from spr.settings import Settings
-
-    settings = Settings()
-    if settings.neo4j_uri:
-        return Database.connect(), None
-    install(settings.neo4j_dir, settings.neo4j_version, log=lambda _m: None)
-    home = Path(tempfile.mkdtemp(prefix="spr-bench-alerts-"))
-    inst = throwaway_instance(settings.neo4j_dir, home / "instance")
-    inst.start(log=lambda _m: None)
-    db = Database.connect(ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True))
-    return db, (inst, home)
 
 
 def _link_truth(db: Any, data: Path) -> None:
@@ -111,7 +97,7 @@ def run(scale: str, seed: int, batch_records: int, runs: int, existing: bool = F
 
         db, owned = get_database(), None
     else:
-        db, owned = _database()
+        db, owned = bench_database("spr-bench-alerts-")
     work = Path(tempfile.mkdtemp(prefix="spr-bench-alerts-data-"))
     try:
         from graph_schema.apply import apply_schema

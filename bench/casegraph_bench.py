@@ -36,7 +36,6 @@ import platform
 import secrets
 import shutil
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +45,7 @@ from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlencode
 
+from bench.servers import bench_database
 from spr.db import Database
 
 T = TypeVar("T")
@@ -386,22 +386,6 @@ def measure_browser(db: Database, person_id: str, runs: int) -> list[dict[str, f
 
 
 # -- the run ----------------------------------------------------------------------------------------
-def _database() -> tuple[Database, Any]:
-    from spr.db import ConnectionInfo
-    from spr.localserver import install, throwaway_instance
-    from spr.settings import Settings
-
-    settings = Settings()
-    if settings.neo4j_uri:
-        return Database.connect(), None
-    install(settings.neo4j_dir, settings.neo4j_version, log=lambda _m: None)
-    home = Path(tempfile.mkdtemp(prefix="spr-bench-casegraph-"))
-    inst = throwaway_instance(settings.neo4j_dir, home / "instance")
-    inst.start(log=lambda _m: None)
-    db = Database.connect(ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True))
-    return db, (inst, home)
-
-
 def _driver_extension() -> str:
     try:
         import neo4j._rust  # noqa: F401
@@ -422,7 +406,7 @@ def run(runs: int, victims: int, incidents: int, browser: bool) -> dict[str, Any
     os.environ.setdefault("SPR_SECRET_KEY", secrets.token_urlsafe(48))
     get_settings.cache_clear()
     signing_key.cache_clear()
-    db, owned = _database()
+    db, owned = bench_database("spr-bench-casegraph-")
     try:
         db.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
         apply_schema(db)
