@@ -127,6 +127,20 @@ def session_db(neo4j_server: TestServer) -> Iterator[Database]:
     db.close()
 
 
+@pytest.fixture(scope="module")
+def own_server(neo4j_server: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
+    """A throwaway server of the test module's own, to be stopped, restarted or killed (-9) while the suite's
+    server stays up. Skipped when the suite runs against NEO4J_URI or a container."""
+    if neo4j_server.instance is None:
+        pytest.skip("the project's own Neo4j is not in use (NEO4J_URI or a container)")
+    inst = throwaway_instance(Settings().neo4j_dir, tmp_path_factory.mktemp("own-server") / "instance")
+    try:
+        inst.start(log=lambda _m: None)
+        yield inst
+    finally:
+        inst.destroy()
+
+
 def wipe(db: Database) -> None:
     db.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
 

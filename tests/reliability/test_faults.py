@@ -11,9 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,27 +20,14 @@ from api.app import create_app
 from api.auth import create_user, signing_key
 from graph_schema.apply import apply_schema
 from spr.db import ConnectionInfo, Database
-from spr.localserver import Instance, throwaway_instance
-from spr.settings import Settings, get_settings
+from spr.localserver import Instance
+from spr.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "queries"))
 from factories import GraphFactory
 
 PASSWORD = "correct-horse-battery-staple"
 PURPOSE = {"X-SPR-Purpose": "INTELLIGENCE_ANALYSIS", "X-SPR-Purpose-Detail": "fault test"}
-
-
-@pytest.fixture(scope="module")
-def killable(neo4j_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    """A server of the tests' own, to be killed."""
-    if neo4j_server.instance is None:
-        pytest.skip("the project's own Neo4j is not in use (NEO4J_URI points elsewhere)")
-    inst = throwaway_instance(Settings().neo4j_dir, tmp_path_factory.mktemp("killable") / "instance")
-    try:
-        inst.start(log=lambda _m: None)
-        yield inst
-    finally:
-        inst.destroy()
 
 
 def _connect(inst: Instance, retry_seconds: float = 2.0) -> Database:
@@ -69,14 +54,14 @@ def _free_port() -> int:
 
 
 def test_api_answers_503_while_neo4j_is_down_and_recovers_by_itself(
-    killable: Instance, monkeypatch: pytest.MonkeyPatch
+    own_server: Instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import uvicorn
 
     monkeypatch.setenv("SPR_SECRET_KEY", "k" * 16 + "a-test-signing-key-of-48-characters")
     get_settings.cache_clear()
     signing_key.cache_clear()
-    db = _connect(killable)
+    db = _connect(own_server)
     _case(db)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(lambda: db), host="127.0.0.1", port=port, log_level="error"))
@@ -108,9 +93,9 @@ def test_api_answers_503_while_neo4j_is_down_and_recovers_by_itself(
         while time.monotonic() < warm and sum(1 for _, st, _ in seen if st == 200) < 20:
             time.sleep(0.1)
         killed_at = time.monotonic()
-        killable.kill()  # SIGKILL
+        own_server.kill()  # SIGKILL
         time.sleep(6)
-        killable.start(log=lambda _m: None)
+        own_server.start(log=lambda _m: None)
         back_at = time.monotonic()
         deadline = back_at + 60
         while time.monotonic() < deadline and not _recovered(seen, back_at):
@@ -140,16 +125,16 @@ def _recovered(seen: list[tuple[float, int, str | None]], after: float) -> bool:
 
 
 def test_a_sweep_cut_short_by_a_killed_server_says_so_and_running_it_again_ends_as_one_clean_sweep(
-    killable: Instance,
+    own_server: Instance,
 ) -> None:
     from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
     from queries.detect import detect
     from spr.db import DatabaseUnavailable
 
-    if not killable.status().running:
-        killable.start(log=lambda _m: None)
-    db = _connect(killable)
+    if not own_server.status().running:
+        own_server.start(log=lambda _m: None)
+    db = _connect(own_server)
     try:
         _case(db)
         g = GraphFactory(db, source="CLE")
@@ -174,9 +159,9 @@ def test_a_sweep_cut_short_by_a_killed_server_says_so_and_running_it_again_ends_
         t = threading.Thread(target=sweep)
         t.start()
         time.sleep(0.3)
-        killable.kill()
+        own_server.kill()
         t.join(timeout=120)
-        killable.start(log=lambda _m: None)
+        own_server.start(log=lambda _m: None)
         if errors:  # cut short: the driver's connection error (`spr` prints it as one line, exit 2)
             assert isinstance(errors[0], DatabaseUnavailable | ServiceUnavailable | SessionExpired), errors[0]
         again = detect(db)

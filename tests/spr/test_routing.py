@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from neo4j.exceptions import ClientError
 from graph_schema.apply import apply_schema
 from ingest import IngestAborted, IngestReport, identity_exact, load
 from spr.db import ConnectionInfo, Database
-from spr.localserver import Instance, throwaway_instance
+from spr.localserver import Instance
 from spr.settings import Settings
 from tests.conftest import wipe
 from tests.ingest.conftest import OTHER_STAGES, assert_same_graph, graph_dump
@@ -105,19 +105,6 @@ def clean_run(session_db: Database, tiny: Path) -> tuple[Any, int]:
     return _state(session_db), _count(session_db)
 
 
-@pytest.fixture(scope="module")
-def restartable(neo4j_server: TestServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
-    """A server of the test's own, to be restarted under a load."""
-    if neo4j_server.instance is None:
-        pytest.skip("the project's own Neo4j is not in use")
-    inst = throwaway_instance(Settings().neo4j_dir, tmp_path_factory.mktemp("restartable") / "instance")
-    try:
-        inst.start(log=lambda _m: None)
-        yield inst
-    finally:
-        inst.destroy()
-
-
 @pytest.mark.slow
 # The register's retry window; a window shorter than the restart ends in "run the same command again", which
 # the kill -9 tests in tests/ingest/test_cli_and_resume.py already take to the end (SPR_TEST_SHORT_RETRY=1
@@ -128,13 +115,13 @@ def restartable(neo4j_server: TestServer, tmp_path_factory: pytest.TempPathFacto
 )
 def test_a_load_survives_a_server_restart_in_the_middle(
     retry_seconds: float,
-    restartable: Instance,
+    own_server: Instance,
     clean_run: tuple[Any, int],
     tiny: Path,
     record_property: Callable[[str, object], None],
 ) -> None:
     expected, full = clean_run
-    inst = restartable
+    inst = own_server
     info = ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True, retry_seconds)
     with Database.connect(info) as own:
         wipe(own)
