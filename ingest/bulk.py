@@ -21,18 +21,20 @@ from typing import IO, Any, LiteralString
 from graph_schema import vocabulary
 from graph_schema.apply import apply_schema
 from ingest import identity_exact
-from ingest.pipeline import _Progress, batch_id_for
-from ingest.reader import discover, read
+from ingest.pipeline import DEFAULT_BATCH_SIZE, _chunks, _Progress, batch_id_for
+from ingest.reader import LOAD_ORDER, discover, read
 from ingest.records import BaseRecord
 from ingest.report import IngestReport, RejectsWriter
 from ingest.validate import Candidate, Validator
-from ingest.writes import NODE_PLANS, _row, dedupe_latest, not_mapped
+from ingest.writes import NODE_PLANS, _row, dedupe_latest, not_mapped, write_batch
 from spr.db import ConnectionInfo, Database
 from spr.localserver import Instance
 
 _M = vocabulary().model
 CSV_TYPES = {"string": "string", "integer": "long", "float": "double", "boolean": "boolean", "date": "date"}
 CSV_TYPES |= {"datetime": "datetime", "string[]": "string[]"}
+# Records validated together: memory stays bounded whatever the size of a file.
+CHUNK = 20_000
 ARRAY_DELIMITER = "|"  # the interchange format forbids it inside list items
 RECORD_BATCH: LiteralString = (
     f"MERGE (b:{_M.label('IngestBatch')} {{batch_id: $batch_id}}) "
@@ -233,55 +235,70 @@ def bulk_load(
     }  # fmt: skip
     persons: list[str] = []
     bar = _Progress(sys.stderr.isatty() if progress is None else progress, sum(f.lines for f in files))
+    late: dict[str, list[BaseRecord]] = {}
     try:
         for f in files:
             rtype = f.record_type
             counts = report.count(rtype or "unknown")
-            cands: list[Candidate] = []
-            for raw in read(f):
-                if raw.error is not None:
-                    rejects.write(raw.error)
-                    report.rejects.append(raw.error)
-                    counts.read += f.lines if rtype is None else 1
-                    counts.rejected += f.lines if rtype is None else 1
+            for chunk in _chunks(read(f), CHUNK):
+                cands: list[Candidate] = []
+                for raw in chunk:
+                    if raw.error is not None:
+                        rejects.write(raw.error)
+                        report.rejects.append(raw.error)
+                        counts.read += f.lines if rtype is None else 1
+                        counts.rejected += f.lines if rtype is None else 1
+                        continue
+                    counts.read += 1
+                    assert rtype is not None
+                    parsed = validator.parse(rtype, raw)
+                    if isinstance(parsed, list):
+                        for rj in parsed:
+                            rejects.write(rj)
+                        report.rejects.extend(parsed)
+                        counts.rejected += 1
+                    else:
+                        cands.append(parsed)
+                bar.advance(len(chunk), rtype or "unknown")
+                if rtype is None:
                     continue
-                counts.read += 1
-                assert rtype is not None
-                parsed = validator.parse(rtype, raw)
-                if isinstance(parsed, list):
-                    for rj in parsed:
-                        rejects.write(rj)
-                    report.rejects.extend(parsed)
-                    counts.rejected += 1
-                else:
-                    cands.append(parsed)
-            bar.advance(f.lines, rtype or "unknown")
-            if rtype is None:
-                continue
-            accepted, cross = validator.check_chunk(rtype, cands)
-            for rj in cross:
-                rejects.write(rj)
-            report.rejects.extend(cross)
-            counts.rejected += len({(r.file, r.line) for r in cross})
-            keep: list[BaseRecord] = []
-            for rec in accepted:
-                why = not_mapped(rtype, rec)
-                if why:
-                    counts.skipped += 1
-                    report.notes.append(f"{rec.uid}: {why}")
-                else:
-                    keep.append(rec)
-            counts.loaded += len(keep)
-            for rec in dedupe_latest(keep):
-                row = _row(rtype, rec)
-                if rtype == "agency":
-                    agencies[row["key"]] = {**row["props"], "code": row["key"], "record_version": row["record_version"],
-                                            **out.provenance(row)}  # fmt: skip
-                    out.agencies.add(row["key"])
-                    continue
-                if rtype == "person":
-                    persons.append(row["key"])
-                _emit(out, rtype, row)
+                # What earlier chunks accepted: a record already written to the import files that comes
+                # again in a later version is written online after the import (the online path updates
+                # a record to its later version), so the files never hold two versions of one record.
+                seen = validator.accepted[rtype]
+                before = {c.record.uid: seen[c.record.uid] for c in cands if c.record.uid in seen}
+                accepted, cross = validator.check_chunk(rtype, cands)
+                del cands
+                for rj in cross:
+                    rejects.write(rj)
+                report.rejects.extend(cross)
+                counts.rejected += len({(r.file, r.line) for r in cross})
+                keep: list[BaseRecord] = []
+                for rec in accepted:
+                    why = not_mapped(rtype, rec)
+                    if why:
+                        counts.skipped += 1
+                        report.notes.append(f"{rec.uid}: {why}")
+                    else:
+                        keep.append(rec)
+                counts.loaded += len(keep)
+                for rec in dedupe_latest(keep):
+                    prior = before.get(rec.uid)
+                    if prior is not None:
+                        if rec.record_version > prior:
+                            late.setdefault(rtype, []).append(rec)
+                        continue
+                    row = _row(rtype, rec)
+                    if rtype == "agency":
+                        agencies[row["key"]] = {
+                            **row["props"], "code": row["key"], "record_version": row["record_version"],
+                            **out.provenance(row),
+                        }  # fmt: skip
+                        out.agencies.add(row["key"])
+                        continue
+                    if rtype == "person":
+                        persons.append(row["key"])
+                    _emit(out, rtype, row)
         for _code, agency in sorted(agencies.items()):
             out.node("Agency", "code", agency)
     finally:
@@ -303,6 +320,12 @@ def bulk_load(
     instance.start(log=log)
     with Database.connect(info) as db:
         apply_schema(db)
+        for rtype in LOAD_ORDER:
+            recs = dedupe_latest(late.get(rtype, []))
+            if recs:
+                log(f"Writing {len(recs)} later version(s) of {rtype} records online ...")
+            for i in range(0, len(recs), DEFAULT_BATCH_SIZE):
+                write_batch(db, rtype, recs[i : i + DEFAULT_BATCH_SIZE], batch_id=batch_id, at=at)
         report.persons_linked = identity_exact.resolve(db, persons, at=at).linked
         total = report.total
         db.write(RECORD_BATCH, batch_id=batch_id, at=at, files=[f.path.name for f in files], read=total.read,
