@@ -319,6 +319,7 @@ def bulk_load(
     shutil.rmtree(tmp, ignore_errors=True)
     instance.start(log=log)
     with Database.connect(info) as db:
+        log("Applying the schema (constraints and indexes are populated now) ...")
         apply_schema(db)
         for rtype in LOAD_ORDER:
             recs = dedupe_latest(late.get(rtype, []))
@@ -326,6 +327,7 @@ def bulk_load(
                 log(f"Writing {len(recs)} later version(s) of {rtype} records online ...")
             for i in range(0, len(recs), DEFAULT_BATCH_SIZE):
                 write_batch(db, rtype, recs[i : i + DEFAULT_BATCH_SIZE], batch_id=batch_id, at=at)
+        log(f"Linking {len(persons)} person record(s) on exact identifiers ...")
         report.persons_linked = identity_exact.resolve(db, persons, at=at).linked
         total = report.total
         db.write(RECORD_BATCH, batch_id=batch_id, at=at, files=[f.path.name for f in files], read=total.read,
