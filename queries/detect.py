@@ -11,6 +11,7 @@ people an ingest batch touched. RFGV scores are stored alongside (queries.rfgv),
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -58,11 +59,20 @@ def flag_uid(person_id: str, definition: str) -> str:
     return f"{person_id}|{definition}"
 
 
-def sweep(db: Database, q: AsOf, definitions: tuple[str, ...] = FLAG_DEFINITIONS) -> list[DefinitionHit]:
-    """Every hit of every flag-raising definition, without writing anything."""
+def sweep(
+    db: Database,
+    q: AsOf,
+    definitions: tuple[str, ...] = FLAG_DEFINITIONS,
+    log: Callable[[str], None] | None = None,
+) -> list[DefinitionHit]:
+    """Every hit of every flag-raising definition, without writing anything. ``log`` hears each one's time."""
     hits: list[DefinitionHit] = []
     for code in definitions:
-        hits.extend(FINDERS[code](db, q))
+        t = time.perf_counter()
+        found = FINDERS[code](db, q)
+        hits.extend(found)
+        if log:
+            log(f"{code}: {len(found):,} people in {time.perf_counter() - t:.1f} s")
     return hits
 
 
@@ -92,11 +102,15 @@ def detect(
     computed_at: datetime | None = None,
     batch_size: int = 500,
     scores: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> DetectResult:
-    """Run the sweep and store its flags (and RFGV scores). Full recompute unless ``person_ids`` is given."""
+    """Run the sweep and store its flags (and RFGV scores). Full recompute unless ``person_ids`` is given.
+
+    ``log`` hears progress: each definition's time and count, the flags written, the scores."""
     q = AsOf(as_of=as_of or date.today(), person_ids=person_ids)
     at = computed_at or datetime.now(UTC)
-    hits = sweep(db, q)
+    hits = sweep(db, q, log=log)
+    t = time.perf_counter()
     desired = {flag_uid(h.person_id, h.definition): h for h in hits}
     stored = {r["uid"]: r for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))}
     to_write: list[dict[str, Any]] = []
@@ -120,12 +134,16 @@ def detect(
     stale = sorted(set(stored) - set(desired))
     for batch in chunks(stale, batch_size):
         write(db, "delete_flags", uids=batch)
+    if log:
+        log(f"flags stored: {len(to_write):,} written, {len(stale):,} removed in {time.perf_counter() - t:.1f} s")
     scores_changed = 0
     if scores:
+        t = time.perf_counter()
         ranked = person_ids is None
-        scores_changed = store_scores(
-            db, compute_rfgv(db, RfgvQuery(as_of=q.as_of, person_ids=person_ids)), ranked=ranked, computed_at=at
-        )
+        scored = compute_rfgv(db, RfgvQuery(as_of=q.as_of, person_ids=person_ids))
+        scores_changed = store_scores(db, scored, ranked=ranked, computed_at=at)
+        if log:
+            log(f"RFGV: {len(scored):,} scores, {scores_changed:,} changed in {time.perf_counter() - t:.1f} s")
     counts: dict[str, int] = {}
     for h in hits:
         counts[h.definition] = counts.get(h.definition, 0) + 1

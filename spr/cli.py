@@ -435,7 +435,7 @@ def detect_command(
     from queries.detect import detect
     from spr.db import get_database
 
-    r = detect(get_database(), _as_of(as_of), person_ids=persons or None)
+    r = detect(get_database(), _as_of(as_of), person_ids=persons or None, log=lambda m: err.print(f"  {m}"))
     if as_json:
         print(r.model_dump_json(indent=2))
         return
