@@ -73,7 +73,7 @@ class GraphFactory:
         p = P(person_id)
         for k in range(records):
             source = (sources or [self.source] * records)[k]
-            p.records.append(self.record(p, source=source, dob=dob, last_name=last_name, first_name=first_name))
+            self.record(p, source=source, dob=dob, last_name=last_name, first_name=first_name)  # adds to p.records
         return p
 
     def record(
