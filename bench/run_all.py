@@ -37,6 +37,8 @@ PLOT = ROOT / "docs" / "benchmarks-end-to-end.png"
 SECTION = "End to end"
 DEFAULT_SIZES = "tiny,demo,national:0.05"
 AS_OF = date(2026, 4, 30)
+# The serve stage: people reading profiles and case graphs through the API (bench/api_load.py "users").
+SERVE_USERS, SERVE_SECONDS, SERVE_THINK = 50, 20.0, 2.0
 
 
 def _parse(size: str) -> tuple[str, float]:
@@ -79,6 +81,7 @@ def run_one(size: str, seed: int, work: Path) -> dict[str, Any]:
     """All the stages of one size on a fresh instance (called in a child process)."""
     import ingest
     import synthetic
+    from bench.api_load import measure, percentile
     from graph_schema.apply import apply_schema
     from ingest import identity_exact
     from queries.detect import detect
@@ -129,6 +132,16 @@ def run_one(size: str, seed: int, work: Path) -> dict[str, Any]:
             people = db.read("MATCH (p:Person) RETURN count(p) AS n")[0]["n"]
             stage("detect", det_s, rep.total.loaded, people=people, flags=sum(res.flags.values()))
 
+            # Serve: people using the API over this register (profile and case-graph reads, each audited).
+            env = {"NEO4J_URI": inst.bolt_uri("bolt"), "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": inst.password(),
+                   "NEO4J_DATABASE": "neo4j"}  # fmt: skip
+            (users,) = measure(db, clients=SERVE_USERS, seconds=SERVE_SECONDS, thinks=[SERVE_THINK], env=env)
+            lat = [v for vs in users.latencies.values() for v in vs]
+            stage(
+                "serve", users.wall, users.total, p50_ms=percentile(lat, 50), p95_ms=percentile(lat, 95),
+                p99_ms=percentile(lat, 99), errors=sum(users.errors.values()),
+            )  # fmt: skip
+
             nodes = db.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
             rels = db.read("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
             server = db.server_info().get("version", "?")
@@ -161,8 +174,9 @@ def render(
         "",
         "Stages: *generate* (`synthetic.generate`, seed 7), *ingest* (`ingest.load` with the exact-identifier "
         "identity stage, `--identity exact`, as `make demo` does; the probabilistic stage is measured in "
-        "Identity resolution above) and *detect* (the full sweep, `queries.detect.detect`, as of "
-        f"{AS_OF.isoformat()}). Records/s is the size's records over the stage's wall time. Peak RSS figures are "
+        "Identity resolution above), *detect* (the full sweep, `queries.detect.detect`, as of "
+        f"{AS_OF.isoformat()}) and *serve* ({SERVE_USERS} people using the API over the register: "
+        "bench/api_load.py's users). Records/s is the size's records over the stage's wall time. Peak RSS figures are "
         "peaks so far (each size runs in its own Python process; the Neo4j figure is the JVM's VmHWM, which "
         "starts near the whole heap because the server pre-touches it, so only its growth is the data's). "
         "Database size is the `data/databases/neo4j` folder after the stage.",
@@ -176,13 +190,24 @@ def render(
             "| --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for s in r["stages"]:
+            if s["stage"] == "serve":
+                continue
             rate = f"{s['records_per_s']:,.0f}" if s["records_per_s"] else "?"
             lines.append(
                 f"| {s['stage']} | {s['seconds']:,.1f} | {rate} | {_mb(s['python_peak_rss'])} | "
                 f"{_mb(s['neo4j_peak_rss'])} | {_mb(s['db_bytes'])} |"
             )
-        total = sum(s["seconds"] for s in r["stages"])
+        total = sum(s["seconds"] for s in r["stages"] if s["stage"] != "serve")
         lines += ["", f"Total {total:,.0f} s.", ""]
+        serve = next((s for s in r["stages"] if s["stage"] == "serve"), None)
+        if serve:
+            lines += [
+                f"Serve: {SERVE_USERS} users (mean pause {SERVE_THINK:g} s) reading profiles and case graphs for "
+                f"{serve['seconds']:.0f} s: {serve['records']:,} requests ({serve['records_per_s']:.0f} per second), "
+                f"p50 {serve['p50_ms']:.0f} ms, p95 {serve['p95_ms']:.0f} ms, p99 {serve['p99_ms']:.0f} ms, "
+                f"errors {serve['errors']}.",
+                "",
+            ]
     if len(results) >= 2:
         a, b = results[-2], results[-1]
         ratio = b["records"] / a["records"]
