@@ -6,7 +6,8 @@
 One flag per person and definition (uid ``person_id|DEFINITION``). The sweep reads the stored flags,
 writes only those that are new or whose version, first_met or evidence changed, and removes those no
 longer met: re-running it on unchanged data changes nothing. ``person_ids`` limits the sweep to the
-people an ingest batch touched. RFGV scores are stored alongside (queries.rfgv), one per as_of.
+people an ingest batch touched. RFGV scores are stored alongside (queries.rfgv), one per as_of, and so is
+the MAPPA+ nomination list (queries.nominations.store_candidates); a full sweep is recorded as a Sweep node.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from queries.definitions import (
 )
 from queries.escalation import ESCALATION, find_escalation
 from queries.models import AsOf, DefinitionHit, RfgvQuery
+from queries.nominations import store_candidates
 from queries.rfgv import compute_rfgv, store_scores
 from spr.db import Database
 
@@ -53,6 +55,7 @@ class DetectResult(BaseModel):
     unchanged: int
     removed: int
     scores_changed: int
+    candidates: int = 0  # people on the stored MAPPA+ nomination list (in scope)
 
 
 def flag_uid(person_id: str, definition: str) -> str:
@@ -137,6 +140,7 @@ def detect(
     if log:
         log(f"flags stored: {len(to_write):,} written, {len(stale):,} removed in {time.perf_counter() - t:.1f} s")
     scores_changed = 0
+    scored = None
     if scores:
         t = time.perf_counter()
         ranked = person_ids is None
@@ -144,6 +148,11 @@ def detect(
         scores_changed = store_scores(db, scored, ranked=ranked, computed_at=at)
         if log:
             log(f"RFGV: {len(scored):,} scores, {scores_changed:,} changed in {time.perf_counter() - t:.1f} s")
+    # The MAPPA+ nomination list, from the same hits and scores (queries.nominations).
+    t = time.perf_counter()
+    candidates = store_candidates(db, q.as_of, hits, scored, person_ids=person_ids, computed_at=at)
+    if log:
+        log(f"nomination list: {candidates:,} people in {time.perf_counter() - t:.1f} s")
     counts: dict[str, int] = {}
     for h in hits:
         counts[h.definition] = counts.get(h.definition, 0) + 1
@@ -156,6 +165,7 @@ def detect(
         unchanged=len(desired) - created - updated,
         removed=len(stale),
         scores_changed=scores_changed,
+        candidates=candidates,
     )
 
 

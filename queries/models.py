@@ -118,7 +118,12 @@ NominationStatus = Literal["NOMINATED", "ACCEPTED", "DECLINED", "CLOSED"]
 CATEGORY_LABEL = "MAPPA+ DA/stalking category (proposed)"
 
 
-class CandidateQuery(AsOf):
+class CandidateQuery(_In):
+    """The MAPPA+ nomination list. No ``as_of`` (and no ``person_ids``): the list the sweep stored (kept
+    current by every ingest batch). A date: the list computed as known on that date (slow at scale)."""
+
+    as_of: date | None = None
+    person_ids: list[str] | None = Field(default=None, description="Only these people (computed); None for everyone.")
     force: str | None = None
 
 

@@ -431,7 +431,8 @@ def detect_command(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run the sweep: compute every definition as of a date and store Flag nodes with their evidence."""
+    """Run the sweep: compute every definition as of a date and store Flag nodes with their evidence, RFGV
+    scores and the MAPPA+ nomination list (`spr nominations` reads it)."""
     from queries.detect import detect
     from spr.db import get_database
 
@@ -442,7 +443,7 @@ def detect_command(
     _emit([{"definition": k, "people": v} for k, v in sorted(r.flags.items())], f"Flags as of {r.as_of}")
     console.print(
         f"{r.created} new, {r.updated} changed, {r.unchanged} unchanged, {r.removed} removed; "
-        f"{r.scores_changed} priority scores stored"
+        f"{r.scores_changed} priority scores stored; {r.candidates} people on the nomination list"
     )
 
 
@@ -454,14 +455,23 @@ def nominations_list(
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
-    """Candidates not yet managed, ranked by RFGV priority, with reasons and MAPPA Category 2 eligibility."""
+    """Candidates not yet managed, ranked by RFGV priority, with reasons and MAPPA Category 2 eligibility.
+
+    The list the sweep stored (`spr detect`; every ingest batch keeps it current). With --as-of, the list
+    computed from the records as known on that date instead (slow on a large register)."""
     if ctx.invoked_subcommand is not None:
         return
     from queries.models import CATEGORY_LABEL, CandidateQuery
-    from queries.nominations import find_candidates
+    from queries.nominations import NotSwept, find_candidates
     from spr.db import get_database
 
-    cands = find_candidates(get_database(), CandidateQuery(as_of=_as_of(as_of), force=force))
+    try:
+        cands = find_candidates(
+            get_database(), CandidateQuery(as_of=_as_of(as_of) if as_of is not None else None, force=force)
+        )
+    except NotSwept as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(2) from exc
     rows = [
         {
             "rank": c.rfgv_rank, "person": c.person_id, "name": c.display_name, "score": c.rfgv_score,

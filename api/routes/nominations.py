@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -12,7 +12,15 @@ from api.auth import User
 from api.deps import DbDep, PurposeDep, require
 from api.routes.persons import audit_read
 from queries.models import Candidate, CandidateQuery, Nomination, NominationCreate, NominationDecision
-from queries.nominations import NominationError, close, decide, find_candidates, list_nominations, nominate
+from queries.nominations import (
+    NominationError,
+    NotSwept,
+    candidate_page,
+    close,
+    decide,
+    list_nominations,
+    nominate,
+)
 
 router = APIRouter(prefix="/nominations", tags=["nominations"])
 
@@ -24,6 +32,9 @@ class CandidatesPage(BaseModel):
     count: int
     skip: int
     limit: int
+    as_of: date | None = Field(default=None, description="The date the list is as of: the last full sweep's, or as_of")
+    stored: bool = Field(default=True, description="The list the sweep stored (true) or computed for as_of (false)")
+    swept_at: datetime | None = Field(default=None, description="When the full sweep that stored the list finished")
 
 
 class NominationsPage(BaseModel):
@@ -49,7 +60,11 @@ class CloseIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-@router.get("/candidates", response_model=CandidatesPage)
+@router.get(
+    "/candidates",
+    response_model=CandidatesPage,
+    responses={409: {"description": "No sweep has stored the nomination list yet: run `spr detect`"}},
+)
 def candidates(
     request: Request,
     db: DbDep,
@@ -57,13 +72,20 @@ def candidates(
     user: Annotated[User, Depends(require("read_nominations"))],
     force: Annotated[str | None, Query(max_length=32)] = None,
     as_of: date | None = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # the page is sliced in Cypher (32-bit bounds)
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CandidatesPage:
-    """People who meet the criteria and are not already managed, ranked by RFGV, each with reasons."""
-    found = find_candidates(db, CandidateQuery(as_of=as_of or date.today(), force=force))
+    """People who meet the criteria and are not already managed, ranked by RFGV, each with reasons.
+
+    Without ``as_of``: the list the sweep stored (`spr detect`), kept current by every ingest batch; a page
+    is read through an index. With ``as_of``: the list computed as known on that date (slow at scale).
+    409 when no sweep has stored the list yet."""
+    try:
+        page = candidate_page(db, CandidateQuery(as_of=as_of, force=force), skip=skip, limit=limit)
+    except NotSwept as exc:
+        raise HTTPException(409, str(exc)) from exc
     audit_read(db, request, user, purpose, subject=f"nomination-candidates:{force or 'all'}")
-    return CandidatesPage(data=found[skip : skip + limit], count=len(found), skip=skip, limit=limit)
+    return CandidatesPage(**page.model_dump())
 
 
 @router.get("", response_model=NominationsPage)

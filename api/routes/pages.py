@@ -28,8 +28,8 @@ from ingest.identity.review import decide as decide_identity
 from queries._common import read
 from queries.detect import person_flags
 from queries.histories import consistency
-from queries.models import AsOf, CandidateQuery, NominationCreate, NominationDecision
-from queries.nominations import NominationError, decide, find_candidates, list_nominations, nominate
+from queries.models import AsOf, NominationCreate, NominationDecision
+from queries.nominations import SORTS, NominationError, NotSwept, decide, list_nominations, nominate, stored_page
 from queries.obligations import check_obligations
 from queries.people import person_agencies
 from spr.db import Database
@@ -196,15 +196,6 @@ def logout() -> RedirectResponse:
 
 
 # -- nominations -----------------------------------------------------------------------------------
-SORTS: dict[str, Callable[[Any], Any]] = {
-    "rank": lambda c: (c.rfgv_rank is None, c.rfgv_rank or 0),
-    "name": lambda c: (c.display_name or "").lower(),
-    "first_met": lambda c: c.first_met or date.max,
-    "reasons": lambda c: (-len(c.reasons), c.reasons),
-    "forces": lambda c: c.forces,
-}
-
-
 @router.get("/nominations", response_class=HTMLResponse)
 def nominations_page(
     request: Request,
@@ -220,13 +211,19 @@ def nominations_page(
     if force and force not in vocabulary().forces:
         raise HTTPException(422, f"unknown force {force!r}")
     sort = sort if sort in SORTS else "rank"
-    candidates = sorted(find_candidates(db, CandidateQuery(force=force)), key=SORTS[sort], reverse=order == "desc")
+    # The list the sweep stored: a page of it, sorted in the database (docs/queries.md).
+    try:
+        listed = stored_page(db, force, limit=limit, sort=sort, order="desc" if order == "desc" else "asc")
+        candidates, total, as_of = listed.data, listed.count, listed.as_of
+    except NotSwept as exc:
+        candidates, total, as_of = [], 0, None
+        message = message or str(exc)
     noms = list_nominations(db)
     names = {c.person_id: c.display_name for c in candidates}
     _audit(db, request, user, "PAGE /nominations", purpose=None, purpose_detail=f"force={force or 'all'}")
     forces = sorted(vocabulary().forces.values(), key=lambda f: f.name)
     ctx = _context(
-        request, user, candidates=candidates[:limit], total=len(candidates), limit=limit,
+        request, user, candidates=candidates, total=total, limit=limit, as_of=as_of,
         pending=[n for n in noms if n.status == "NOMINATED"], decided=[n for n in noms if n.status != "NOMINATED"],
         names=names, force=force, forces=forces,
         sort=sort, order=order, message=message, can_decide=user.can("decide_nominations"),

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api import audit
 from api.app import create_app
 from api.auth import create_user, signing_key
+from graph_schema import vocabulary
 from spr.db import Database, DatabaseUnavailable
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,7 +34,7 @@ def login(client: TestClient, username: str) -> dict[str, str]:
 def test_health_needs_no_login_and_ready_checks_the_database(client: TestClient) -> None:
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     r = client.get("/api/v1/ready")
-    assert r.status_code == 200 and r.json()["schema_version"] == 1
+    assert r.status_code == 200 and r.json()["schema_version"] == vocabulary().model.schema_version
 
 
 def test_ready_is_503_with_retry_hint_while_the_database_is_down(secret: None) -> None:

@@ -11,6 +11,7 @@ from api import audit
 from api.app import create_app
 from api.auth import create_user
 from graph_schema import vocabulary
+from queries.detect import detect
 from spr.db import Database
 
 PASSWORD = "correct-horse-battery-staple"
@@ -38,6 +39,7 @@ def world(db: Database, secret: None) -> TestClient:
     g.lives_at(v, "2023-01-01", postcode="CV1 1AA")
     other = GraphFactory(db, source="LAN")
     other.person("Z", last_name="Lancs")
+    detect(db)  # the sweep stores the nomination list the candidates endpoint reads
     for role in vocabulary().roles:
         create_user(db, role.lower(), PASSWORD, [role], agency_code="WMP")
     create_user(db, "idva_lancs", PASSWORD, ["IDVA_ISAC_CASEWORKER"], agency_code="LAN")

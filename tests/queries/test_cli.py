@@ -22,7 +22,7 @@ def test_detect_person_nominations_and_report(db: Database, g: GraphFactory, mon
     run = CliRunner().invoke
     r = run(app, ["detect", "--as-of", "2024-12-31", "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["flags"]["SERIAL_CAMPAIGN"] == 1
+    assert json.loads(r.stdout)["flags"]["SERIAL_CAMPAIGN"] == 1  # progress goes to stderr
     r = run(app, ["nominations", "--as-of", "2024-12-31", "--json"])
     assert r.exit_code == 0, r.output
     assert [c["person"] for c in json.loads(r.output)] == ["A"]

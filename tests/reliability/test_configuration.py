@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from graph_schema import vocabulary
 from spr.db import ConnectionInfo, Database, close_database, get_database
 from spr.settings import get_settings
 from tests.ingest.conftest import small_dataset
@@ -128,7 +129,7 @@ def test_spr_on_an_older_schema_version(db: Database, neo4j_server: TestServer, 
     db.write("MATCH (v:SchemaVersion {name: 'spr'}) SET v.version = 0")
     _one_clear_message(
         run_spr(neo4j_server.info, "nominations", cwd=tmp_path),
-        "the graph's schema is version 0, this code needs 1: run `spr schema apply`",
+        f"the graph's schema is version 0, this code needs {vocabulary().model.schema_version}: run `spr schema apply`",
     )
     applied = run_spr(neo4j_server.info, "schema", "apply", cwd=tmp_path)
     assert applied.returncode == 0, applied.stderr
@@ -200,4 +201,5 @@ def test_ready_fails_cleanly_without_the_schema_or_with_an_older_one(
     assert _ready(neo4j_server.info)[0] == 200
     empty_db.write("MATCH (v:SchemaVersion {name: 'spr'}) SET v.version = 0")
     status, body, _ = _ready(neo4j_server.info)
-    assert status == 503 and "schema is version 0, this code needs 1" in str(body["reason"]), body
+    want = vocabulary().model.schema_version
+    assert status == 503 and f"schema is version 0, this code needs {want}" in str(body["reason"]), body
