@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from graph_schema import vocabulary
 from queries.integrity import CHECKS, UnknownCheck, check_integrity
 from spr.db import Database
 from tests.reliability.conftest import Register, run_spr
@@ -132,7 +133,7 @@ BREAKAGES = [
         "schema",
         "MATCH (v:SchemaVersion {name: 'spr'}) SET v.version = 0",
         lambda r: "SchemaVersion spr",
-        "version 0 in the graph, this code's is 1",
+        f"version 0 in the graph, this code's is {vocabulary().model.schema_version}",
     ),
     Breakage(
         "an audit entry edited",
