@@ -57,7 +57,6 @@ from queries.models import AsOf
 from spr.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Serial sweep: Neo4j and DuckDB"
 DEFAULT_AS_OF = date(2026, 4, 30)  # the end-to-end benchmark's sweep date
 PAGE = 20_000
@@ -624,19 +623,6 @@ def render(r: dict[str, Any], command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    """Add or replace this section of docs/benchmarks.md, keeping the others as they are."""
-    doc = DOC.read_text(encoding="utf-8")
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
-        rest = doc[nxt + 1 :] if nxt != -1 else ""
-        doc = doc[:start] + text.rstrip() + "\n" + ("\n" + rest if rest else "")
-    else:
-        doc = doc.rstrip() + "\n\n" + text.rstrip() + "\n"
-    DOC.write_text(doc, encoding="utf-8")
-
-
 def _report(r: dict[str, Any]) -> dict[str, Any]:
     """The result as JSON: times and counts, agreement in full (no per-person results)."""
     out = {k: v for k, v in r.items() if k not in ("results", "agreement")}
@@ -683,7 +669,9 @@ def main() -> None:
             print("  " + line)
     print(json.dumps(_report(result), indent=2, default=str))
     if a.write_docs:
-        write_section(text)
+        from bench.report import write_section
+
+        write_section(SECTION.removeprefix("## "), text.removeprefix(SECTION))
 
 
 if __name__ == "__main__":
