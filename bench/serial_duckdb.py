@@ -56,7 +56,6 @@ from queries.definitions import (
 from queries.models import AsOf
 from spr.db import Database
 
-ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Serial sweep: Neo4j and DuckDB"
 DEFAULT_AS_OF = date(2026, 4, 30)  # the end-to-end benchmark's sweep date
 PAGE = 20_000
