@@ -39,17 +39,17 @@ neo4j: venv
 neo4j-stop: venv
 	$(SPR) neo4j stop
 
-# The demo links identities on exact identifiers: the probabilistic stage's graph side is still too slow
-# and memory-hungry at demo scale (docs/identity-resolution.md); `spr resolve` runs it on demand.
+# The demo resolves identities with the probabilistic stage (Splink) as it loads, about a minute of the
+# load at demo scale (docs/identity-resolution.md); `spr review` then shows the pairs left to an analyst.
 demo: neo4j
 	$(SPR) generate --scale demo --seed $(DEMO_SEED) --out $(DEMO_DIR)
-	$(SPR) ingest $(DEMO_DIR) --rejects $(DEMO_DIR)/rejects.ndjson --identity exact
+	$(SPR) ingest $(DEMO_DIR) --rejects $(DEMO_DIR)/rejects.ndjson --identity model
 	$(SPR) review
 	$(SPR) detect
 	$(SPR) nominations
 	@echo "A later batch arrives: known perpetrators turn up again (alerts, then flags, for the people it touched)"
 	$(SPR) generate --later-than $(DEMO_DIR) --out $(DEMO_DIR)-later --seed $(DEMO_SEED)
-	$(SPR) ingest $(DEMO_DIR)-later --rejects $(DEMO_DIR)-later/rejects.ndjson --identity exact
+	$(SPR) ingest $(DEMO_DIR)-later --rejects $(DEMO_DIR)-later/rejects.ndjson --identity model
 	$(SPR) alerts list --limit 20
 	SPR_NEW_USER_PASSWORD=$(DEMO_PASSWORD) $(SPR) users create $(DEMO_USER) --role SPP_CASEWORKER --role POLICE_ANALYST
 	@echo "The register is at http://127.0.0.1:$(DEMO_PORT)/ : log in as $(DEMO_USER) / $(DEMO_PASSWORD) (demo only)"

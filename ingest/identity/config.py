@@ -59,6 +59,7 @@ class ComparisonSpec(_Frozen):
 class BlockingRuleSpec(_Frozen):
     name: str
     sql: str
+    explode: tuple[str, ...] = ()  # list columns whose elements are compared one by one (shared incidents)
 
 
 class Thresholds(_Frozen):

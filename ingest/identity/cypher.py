@@ -25,33 +25,30 @@ def _q(text: str) -> LiteralString:
     return text
 
 
-# One page of person records in uid order, with what the matching model reads.
+# Every person record in one pass, with what the matching model reads and the record's current link: the
+# latest address (the highest address uid), the incidents it is tied to with the part played, and its Person.
 READ_RECORDS = _q(
-    f"MATCH (r:{PR}) WHERE r.uid > $after WITH r ORDER BY r.uid LIMIT $limit "
-    f"OPTIONAL MATCH (r)-[:{LIVES_AT}]->(a:{ADDRESS}) "
-    "WITH r, a ORDER BY a.uid DESC WITH r, collect(a)[0] AS a "
-    f"OPTIONAL MATCH (r)-[x:{SUSPECT_IN}|{VICTIM_IN}|{WITNESS_IN}]->(i) "
-    "WITH r, a, collect(i.uid + '#' + CASE type(x) WHEN $suspect THEN 'S' WHEN $victim THEN 'V' ELSE 'W' END) AS inv "
-    f"OPTIONAL MATCH (r)-[:{HAS_OUTCOME}]->(:{OUTCOME})-[:{OUTCOME_FOR}]->(oi) "
-    "WITH r, a, inv, collect(oi.uid + '#S') AS outc "
-    f"OPTIONAL MATCH (s)-[:{ASSESSES}]->(r) WHERE s.kind IN ['DASH', 'DARA'] "
-    f"OPTIONAL MATCH (s)-[:{ASSESSMENT_FOR}]->(si) "
-    "WITH r, a, inv, outc, collect(si.uid + '#V') AS ass "
-    f"OPTIONAL MATCH (r)-[rt:{RT}]->(p:{P}) "
+    f"MATCH (r:{PR}) "
     "RETURN r.uid AS uid, r.source_system AS source_system, r.first_name AS first_name, "
     "r.middle_names AS middle_names, r.last_name AS last_name, r.aliases AS aliases, r.dob AS dob, r.sex AS sex, "
-    "r.pnc_id AS pnc_id, r.other_ids AS other_ids, coalesce(r.postcode, a.postcode) AS postcode, "
-    "CASE WHEN r.postcode IS NULL OR r.postcode = a.postcode THEN a.line1 END AS address_line1, "
-    "a.town AS town, inv + outc + ass AS events, p.person_id AS person_id"
+    "r.pnc_id AS pnc_id, r.other_ids AS other_ids, r.postcode AS postcode, "
+    f"COLLECT {{ MATCH (r)-[:{LIVES_AT}]->(a:{ADDRESS}) WITH a ORDER BY a.uid DESC LIMIT 1 "
+    "RETURN [a.postcode, a.line1, a.town] } AS address, "
+    f"COLLECT {{ MATCH (r)-[x:{SUSPECT_IN}|{VICTIM_IN}|{WITNESS_IN}]->(i) "
+    "RETURN i.uid + '#' + CASE type(x) WHEN $suspect THEN 'S' WHEN $victim THEN 'V' ELSE 'W' END } "
+    f"+ COLLECT {{ MATCH (r)-[:{HAS_OUTCOME}]->(:{OUTCOME})-[:{OUTCOME_FOR}]->(oi) RETURN oi.uid + '#S' }} "
+    f"+ COLLECT {{ MATCH (s)-[:{ASSESSES}]->(r) WHERE s.kind IN ['DASH', 'DARA'] "
+    f"MATCH (s)-[:{ASSESSMENT_FOR}]->(si) RETURN si.uid + '#V' }} AS events, "
+    f"COLLECT {{ MATCH (r)-[x:{RT}]->(p:{P}) "
+    "RETURN {person_id: p.person_id, method: x.method, probability: x.probability} } AS links"
 )
 
 # MATCHES edges are stored once per pair, from the lower uid to the higher.
 DELETE_MATCHES_ALL = _q(f"MATCH (:{PR})-[m:{MATCHES}]->(:{PR}) CALL (m) {{ DELETE m }} IN TRANSACTIONS OF 10000 ROWS")
-# Pairs of re-scored records that are no longer candidates at or above the review threshold.
+# Pairs of re-scored records that are no longer candidates at or above the review threshold: each row is
+# a re-scored record and the records it is still paired with.
 DELETE_STALE_MATCHES = _q(
-    f"UNWIND $uids AS u MATCH (a:{PR} {{uid: u}})-[m:{MATCHES}]-(b:{PR}) "
-    "WITH m, CASE WHEN a.uid < b.uid THEN a.uid + '|' + b.uid ELSE b.uid + '|' + a.uid END AS k "
-    "WHERE NOT k IN $keys DELETE m"
+    f"UNWIND $rows AS row MATCH (:{PR} {{uid: row.uid}})-[m:{MATCHES}]-(b:{PR}) WHERE NOT b.uid IN row.keep DELETE m"
 )
 WRITE_MATCHES = _q(
     f"UNWIND $rows AS row MATCH (a:{PR} {{uid: row.left}}), (b:{PR} {{uid: row.right}}) "
@@ -60,6 +57,10 @@ WRITE_MATCHES = _q(
     "THEN m.scored_at ELSE $at END, m.probability = row.probability, m.match_weight = row.match_weight, "
     "m.band = row.band, m.model_version = $model_version, m.explanation = row.explanation"
 )
+ALL_MATCHES = _q(f"MATCH (a:{PR})-[:{MATCHES}]->(b:{PR}) RETURN a.uid AS left, b.uid AS right")
+DELETE_MATCHES = _q(
+    f"UNWIND $rows AS row MATCH (:{PR} {{uid: row.left}})-[m:{MATCHES}]->(:{PR} {{uid: row.right}}) DELETE m"
+)
 READ_NEIGHBOURS = _q(
     f"UNWIND $uids AS u MATCH (:{PR} {{uid: u}})-[m:{MATCHES}]-(o:{PR}) WHERE m.probability >= $min "
     "RETURN DISTINCT o.uid AS uid"
@@ -67,8 +68,9 @@ READ_NEIGHBOURS = _q(
 READ_PERSON_MEMBERS = _q(
     f"UNWIND $uids AS u MATCH (:{PR} {{uid: u}})-[:{RT}]->(p:{P})<-[:{RT}]-(o:{PR}) RETURN DISTINCT o.uid AS uid"
 )
-READ_EDGES_AMONG = _q(
-    f"UNWIND $uids AS u MATCH (a:{PR} {{uid: u}})-[m:{MATCHES}]->(b:{PR}) WHERE b.uid IN $uids "
+# The stored pairs of some records, each from its lower uid (MATCHES points from the lower to the higher).
+READ_EDGES_FROM = _q(
+    f"UNWIND $uids AS u MATCH (a:{PR} {{uid: u}})-[m:{MATCHES}]->(b:{PR}) "
     "RETURN a.uid AS left, b.uid AS right, m.probability AS probability, m.match_weight AS match_weight, "
     "m.model_version AS model_version"
 )
@@ -77,9 +79,16 @@ READ_CURRENT = _q(
     "RETURN r.uid AS uid, r.source_system AS source_system, r.pnc_id AS pnc_id, p.person_id AS person_id, "
     "x.method AS method, x.probability AS probability, x.decided_by AS decided_by"
 )
+# The latest decision on each pair touching some records; READ_ALL_DECISIONS: on every pair (decisions are
+# analysts' work, so few: one read beats looking up every record of a large scope).
 READ_DECISIONS = _q(
     f"UNWIND $uids AS u MATCH (:{PR} {{uid: u}})<-[:{CONCERNS}]-(d:{DECISION}) "
     "WITH DISTINCT d ORDER BY d.decided_at DESC, d.decision_id DESC "
+    "WITH d.pair_key AS pair, collect(d)[0] AS d "
+    "RETURN d.left_uid AS left, d.right_uid AS right, d.decision AS decision, d.decided_by AS decided_by"
+)
+READ_ALL_DECISIONS = _q(
+    f"MATCH (d:{DECISION}) WITH d ORDER BY d.decided_at DESC, d.decision_id DESC "
     "WITH d.pair_key AS pair, collect(d)[0] AS d "
     "RETURN d.left_uid AS left, d.right_uid AS right, d.decision AS decision, d.decided_by AS decided_by"
 )
@@ -93,6 +102,13 @@ LINK = _q(
     f"OPTIONAL MATCH (r)-[old:{RT}]->(other:{P}) WHERE other <> p "
     "DELETE old "
     f"WITH DISTINCT r, p, row MERGE (r)-[x:{RT}]->(p) "
+    "SET x.probability = row.probability, x.method = row.method, x.decided_by = row.decided_by, "
+    "x.model_version = row.model_version, x.decided_at = row.decided_at"
+)
+# A record that stays with its Person: only the link's provenance changes (cheaper than LINK: no Person to
+# merge, no old link to delete).
+RESTAMP = _q(
+    f"UNWIND $rows AS row MATCH (:{PR} {{uid: row.uid}})-[x:{RT}]->(:{P} {{person_id: row.person_id}}) "
     "SET x.probability = row.probability, x.method = row.method, x.decided_by = row.decided_by, "
     "x.model_version = row.model_version, x.decided_at = row.decided_at"
 )
@@ -122,7 +138,7 @@ WRITE_EVENTS = _q(
     "SET e.kind = row.kind, e.at = $at, e.person_id = row.person_id, e.other_person_ids = row.other_person_ids, "
     "e.record_uids = row.record_uids, e.decided_by = row.decided_by, e.model_version = row.model_version, "
     "e.reason = row.reason "
-    f"WITH e, row MATCH (p:{P}) WHERE p.person_id = row.person_id OR p.person_id IN row.other_person_ids "
+    f"WITH e, row UNWIND [row.person_id] + row.other_person_ids AS pid MATCH (p:{P} {{person_id: pid}}) "
     f"MERGE (e)-[:{AFFECTED}]->(p)"
 )
 
@@ -137,9 +153,16 @@ UPSERT_REVIEW = _q(
     f"WITH i, row MATCH (a:{PR} {{uid: row.left}}), (b:{PR} {{uid: row.right}}) "
     f"MERGE (i)-[:{CONCERNS}]->(a) MERGE (i)-[:{CONCERNS}]->(b)"
 )
+# The open review items of some records, found through the indexed uids of their two records (starting
+# from the records, the planner would scan every open item for each record).
+READ_OPEN_REVIEWS = _q(
+    f"UNWIND $uids AS u CALL (u) {{ MATCH (i:{REVIEW} {{left_uid: u}}) RETURN i "
+    f"UNION MATCH (i:{REVIEW} {{right_uid: u}}) RETURN i }} "
+    "WITH DISTINCT i WHERE i.status = 'OPEN' RETURN i.review_id AS review_id"
+)
 CLOSE_REVIEWS = _q(
-    f"UNWIND $uids AS u MATCH (:{PR} {{uid: u}})<-[:{CONCERNS}]-(i:{REVIEW} {{status: 'OPEN'}}) "
-    "WHERE NOT i.review_id IN $keep SET i.status = $status, i.updated_at = $at"
+    f"UNWIND $ids AS rid MATCH (i:{REVIEW} {{review_id: rid}}) WHERE i.status = 'OPEN' "
+    "SET i.status = $status, i.updated_at = $at"
 )
 SET_REVIEW_STATUS = _q(
     f"MATCH (i:{REVIEW} {{review_id: $review_id}}) SET i.status = $status, i.updated_at = $at RETURN i.review_id AS id"
@@ -184,4 +207,7 @@ READ_EVENTS = _q(
     "e.other_person_ids AS other_person_ids, e.record_uids AS record_uids, e.decided_by AS decided_by, "
     "e.reason AS reason ORDER BY e.at, e.event_id"
 )
-UNRESOLVED = _q(f"MATCH (r:{PR}) WHERE NOT (r)-[:{RT}]->() RETURN r.uid AS uid")
+# Records the model has not resolved: no Person yet, or linked only by the exact-identifier stage.
+UNRESOLVED = _q(
+    f"MATCH (r:{PR}) WHERE NOT EXISTS {{ MATCH (r)-[x:{RT}]->() WHERE x.method <> $exact }} RETURN r.uid AS uid"
+)

@@ -12,25 +12,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
+import pyarrow as pa
 from neo4j import ManagedTransaction
 
 from ingest.identity import cypher as q
 from ingest.identity.cluster import cluster_records
 from ingest.identity.config import IdentitySettings, identity_settings
 from ingest.identity.matching import TrainedModel, load_model, score, train
-from ingest.identity.prepare import prepare
+from ingest.identity.prepare import RAW_SCHEMA, prepare_fast, raw_row
 from spr.db import Database
 
-PAGE = 20_000
-CHUNK = 2_000
+READ_BATCH = 20_000  # records prepared into one Arrow batch while reading
+CHUNK = 5_000  # rows per write transaction (UNWIND)
 METHOD_MODEL, METHOD_ANALYST, METHOD_SINGLE = "splink", "analyst", "singleton"
+METHOD_EXACT = "exact"  # ingest.identity_exact: linked on PNC id only, never scored by the model
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,8 +51,42 @@ class ResolveResult:
     review_open: int = 0
     refused: int = 0
     model_version: str = ""
-    affected_person_ids: list[str] = field(default_factory=list)
+    affected_person_ids: list[str] = field(default_factory=list)  # Persons whose records changed
     retired_person_ids: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the graph holds about one record before a run: what the cluster checks read, and its link."""
+
+    source_system: str
+    pnc_id: str | None
+    person_id: str | None = None
+    method: str | None = None
+    probability: float | None = None
+
+    @property
+    def by_model(self) -> bool:
+        """Resolved by the model or an analyst (not only by the exact-identifier stage, or not at all)."""
+        return self.person_id is not None and self.method != METHOD_EXACT
+
+
+@dataclass
+class GraphFrame:
+    table: pa.Table  # the model's frame (prepare.SCHEMA), one row per PersonRecord
+    current: dict[str, Current]
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds, self.t = seconds, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + now - self.t, 3)
+        log.info("identity resolution: %s took %.1f s", step, now - self.t)
+        self.t = now
 
 
 def person_id_for(uid: str, salt: int = 0) -> str:
@@ -63,9 +103,13 @@ def review_id_for(a: str, b: str) -> str:
     return "R-" + hashlib.sha256(pair_key(a, b).encode()).hexdigest()[:20]
 
 
-def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
+def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[list[Any]]:
     for i in range(0, len(items), n):
-        yield items[i : i + n]
+        yield list(items[i : i + n])
+
+
+def _pnc(value: Any) -> str | None:
+    return str(value or "").strip().upper() or None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -73,32 +117,60 @@ def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def read_records(db: Database) -> list[dict[str, Any]]:
-    """Every PersonRecord with the fields the model reads, page by page in uid order."""
-    out: list[dict[str, Any]] = []
-    after = ""
-    while True:
-        rows = db.read(q.READ_RECORDS, after=after, limit=PAGE, suspect=q.SUSPECT_IN, victim=q.VICTIM_IN)
-        if not rows:
-            return out
-        for r in rows:
-            dob: Any = r.get("dob")
+def read_frame(db: Database, *, threads: int | None = None) -> GraphFrame:
+    """Every PersonRecord as the model's frame, and its current link, in one streamed read: records are
+    collected into Arrow a batch at a time as they arrive and prepared together in DuckDB."""
+
+    def work(tx: ManagedTransaction) -> tuple[list[pa.RecordBatch], dict[str, Current]]:
+        current: dict[str, Current] = {}
+        batches: list[pa.RecordBatch] = []
+        rows: list[dict[str, Any]] = []
+        res = tx.run(q.READ_RECORDS, suspect=q.SUSPECT_IN, victim=q.VICTIM_IN)
+        keys = res.keys()
+        for rec in res:
+            r = dict(zip(keys, rec.values(), strict=True))  # Record.data() costs twice the whole read
+            address = r.pop("address")
+            a_postcode, a_line1, a_town = address[0] if address else (None, None, None)
+            own = r["postcode"]
+            r["postcode"] = own if own is not None else a_postcode
+            r["address_line1"] = a_line1 if own is None or own == a_postcode else None
+            r["town"] = a_town
+            dob = r.get("dob")
             r["dob"] = dob.to_native() if dob is not None and hasattr(dob, "to_native") else dob
-        out.extend(rows)
-        after = rows[-1]["uid"]
+            links = sorted(r.pop("links"), key=lambda x: str(x.get("person_id")))
+            link = links[0] if links else {}
+            row = raw_row(r)
+            prob = link.get("probability")
+            current[row["uid"]] = Current(
+                r.get("source_system") or row["uid"].split("/", 1)[0], _pnc(r.get("pnc_id")),
+                link.get("person_id"), link.get("method"), None if prob is None else float(prob),
+            )  # fmt: skip
+            rows.append(row)
+            if len(rows) >= READ_BATCH:
+                batches.append(pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA))
+                rows = []
+        if rows:
+            batches.append(pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA))
+        return batches, current
+
+    batches, current = db.execute_read(work)
+    raw = pa.Table.from_batches(batches, schema=RAW_SCHEMA)
+    return GraphFrame(prepare_fast(raw, threads=threads), current)
 
 
 def train_from_graph(
     db: Database, directory: Path | None = None, *, activate: bool = True
 ) -> tuple[TrainedModel, Path]:
     """``spr resolve --train``: estimate a new model on the graph's PersonRecords and save it as data."""
-    model = train(prepare(read_records(db)))
+    model = train(read_frame(db).table)
     return model, model.save(directory, activate=activate)
 
 
 # --------------------------------------------------------------------------------------------------
 # Resolving
 # --------------------------------------------------------------------------------------------------
+
+Edge = tuple[str, str, float, float]  # left uid < right uid, probability, match weight
 
 
 def resolve(
@@ -114,46 +186,64 @@ def resolve(
 ) -> ResolveResult:
     """Resolve PersonRecords to Persons.
 
-    Incremental by default: the given records (or, with none given, every record not yet resolved)
-    are scored against all records and the Persons they touch are re-derived. ``full`` scores every
-    pair again (after retraining) and re-derives every Person; Person ids are kept where the people
-    are the same.
+    Incremental by default: the given records (or, with none given, every record the model has not
+    resolved: no Person yet, or linked by the exact-identifier stage only) are scored against all
+    records and the Persons they touch are re-derived. ``full`` scores every pair again (after
+    retraining) and re-derives every Person; Person ids are kept where the people are the same.
     """
     cfg = cfg or identity_settings()
     model = model or load_model(model_path)
     at = at or datetime.now(UTC)
-    records = read_records(db)
-    result = ResolveResult(records=len(records), model_version=model.version)
-    if not records:
-        return result
-    known = {r["uid"] for r in records}
+    result = ResolveResult(model_version=model.version)
+    clock = _Clock(result.seconds)
+    frame = read_frame(db, threads=threads)
+    clock("read")
+    known = frame.current
+    result.records = len(known)
     if full:
-        new: set[str] | None = None
+        new = set(known)
     elif record_uids is None:
-        new = {r["uid"] for r in records if r.get("person_id") is None}
+        new = {u for u, c in known.items() if not c.by_model}
     else:
-        new = set(record_uids) & known
-    if new is not None and not new:
+        new = set(record_uids) & known.keys()
+    if not new:
         return result
-    table = prepare(records)
-    scored = score(table, model, new_ids=new, min_probability=cfg.thresholds.review, threads=threads)
-    explained = scored.explained(cfg.thresholds.review)
-    result.scored_records = len(known) if new is None else len(new)
-    rows = [{"left": p["left"], "right": p["right"], "probability": p["probability"],
-             "match_weight": p["match_weight"], "band": cfg.band(p["probability"]),
-             "explanation": json.dumps(p["explanation"], separators=(",", ":"), default=str)}
-            for p in explained]  # fmt: skip
-    if new is None:
-        db.run_auto(q.DELETE_MATCHES_ALL)
+    everything = len(new) == len(known)
+    scored = score(frame.table, model, new_ids=None if everything else new, min_probability=cfg.thresholds.review,
+                   threads=threads, cfg=cfg)  # fmt: skip
+    clock("score")
+    result.scored_records = len(new)
+    edges: list[Edge] = []
+    keep: dict[str, list[str]] = {u: [] for u in new}
+    for batch in scored.explained_batches(cfg.thresholds.review):
+        rows = []
+        for p in batch:
+            a, b = p["left"], p["right"]
+            edges.append((a, b, p["probability"], p["match_weight"]))
+            for x, y in ((a, b), (b, a)):
+                if x in keep:
+                    keep[x].append(y)
+            rows.append({"left": a, "right": b, "probability": p["probability"], "match_weight": p["match_weight"],
+                         "band": cfg.band(p["probability"]),
+                         "explanation": json.dumps(p["explanation"], separators=(",", ":"), default=str)})  # fmt: skip
+        for chunk in _chunks(rows):
+            db.write(q.WRITE_MATCHES, rows=chunk, model_version=model.version, at=at)
+    scored.close()
+    result.pairs_stored = len(edges)
+    if everything:  # one read of the stored pairs beats a look-up per record
+        fresh = {(a, b) for a, b, _, _ in edges}
+        stale = [{"left": r["left"], "right": r["right"]} for r in db.read(q.ALL_MATCHES)
+                 if (r["left"], r["right"]) not in fresh]  # fmt: skip
+        for chunk in _chunks(stale):
+            db.write(q.DELETE_MATCHES, rows=chunk)
     else:
-        keys = [pair_key(r["left"], r["right"]) for r in rows]
         for chunk in _chunks(sorted(new)):
-            db.write(q.DELETE_STALE_MATCHES, uids=list(chunk), keys=keys)
-    for chunk in _chunks(rows):
-        db.write(q.WRITE_MATCHES, rows=list(chunk), model_version=model.version, at=at)
-    result.pairs_stored = len(rows)
-    affected = set(known) if new is None else set(new)
-    sub = recluster(db, affected, cfg=cfg, at=at, model_version=model.version)
+            db.write(q.DELETE_STALE_MATCHES, rows=[{"uid": u, "keep": keep[u]} for u in chunk])
+    clock("write pairs")
+    if everything:  # every record was scored: the pairs just written are all the graph holds
+        sub = _recluster(db, sorted(known), known, edges, cfg=cfg, at=at, version=model.version, clock=clock)
+    else:
+        sub = recluster(db, new, cfg=cfg, at=at, model_version=model.version, current=known, clock=clock)
     for name in ("linked", "persons_created", "merges", "splits", "review_open", "refused"):
         setattr(result, name, getattr(sub, name))
     result.affected_person_ids = sub.affected_person_ids
@@ -169,15 +259,45 @@ def _expand(db: Database, uids: set[str], review: float) -> set[str]:
         batch = sorted(todo)
         todo = set()
         for chunk in _chunks(batch):
-            for r in db.read(q.READ_NEIGHBOURS, uids=list(chunk), min=review):
-                if r["uid"] not in seen:
-                    seen.add(r["uid"])
-                    todo.add(r["uid"])
-            for r in db.read(q.READ_PERSON_MEMBERS, uids=list(chunk)):
-                if r["uid"] not in seen:
-                    seen.add(r["uid"])
-                    todo.add(r["uid"])
+            for query, params in ((q.READ_NEIGHBOURS, {"min": review}), (q.READ_PERSON_MEMBERS, {})):
+                for r in db.read(query, uids=chunk, **params):
+                    if r["uid"] not in seen:
+                        seen.add(r["uid"])
+                        todo.add(r["uid"])
     return seen
+
+
+def _read_current(db: Database, scope: Sequence[str]) -> dict[str, Current]:
+    out: dict[str, Current] = {}
+    for chunk in _chunks(scope):
+        for r in db.read(q.READ_CURRENT, uids=chunk):
+            prob = r.get("probability")
+            out[r["uid"]] = Current(r["source_system"], _pnc(r.get("pnc_id")), r.get("person_id"), r.get("method"),
+                                    None if prob is None else float(prob))  # fmt: skip
+    return out
+
+
+def _read_edges(db: Database, scope: Sequence[str]) -> tuple[list[Edge], Counter[str]]:
+    """The stored pairs with both records in ``scope``."""
+    inside = set(scope)
+    edges: list[Edge] = []
+    versions: Counter[str] = Counter()
+    for chunk in _chunks(scope):
+        for e in db.read(q.READ_EDGES_FROM, uids=chunk):
+            if e["right"] in inside:
+                edges.append((e["left"], e["right"], float(e["probability"]), float(e["match_weight"] or 0.0)))
+                versions[e["model_version"]] += 1
+    return edges, versions
+
+
+def _read_decisions(db: Database, scope: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The latest decision on each pair with a record in ``scope``, by pair key."""
+    if len(scope) > CHUNK:
+        inside = set(scope)
+        rows = [d for d in db.read(q.READ_ALL_DECISIONS) if d["left"] in inside or d["right"] in inside]
+    else:
+        rows = db.read(q.READ_DECISIONS, uids=list(scope))
+    return {pair_key(d["left"], d["right"]): d for d in rows}
 
 
 def recluster(
@@ -188,43 +308,55 @@ def recluster(
     at: datetime | None = None,
     model_version: str | None = None,
     decided_by: str | None = None,
+    current: Mapping[str, Current] | None = None,
+    clock: _Clock | None = None,
 ) -> ResolveResult:
     """Re-derive the Persons of ``uids`` (and of everything connected to them) from the stored pairs and
-    the analysts' decisions, and write the differences."""
+    the analysts' decisions, and write the differences. ``current``, when the caller has just read every
+    record (``read_frame``), saves reading the records' links again."""
     cfg = cfg or identity_settings()
     at = at or datetime.now(UTC)
+    clock = clock or _Clock({})
     scope = sorted(_expand(db, set(uids), cfg.thresholds.review))
-    result = ResolveResult(records=len(scope))
     if not scope:
-        return result
-    current: dict[str, dict[str, Any]] = {}
-    edges: list[tuple[str, str, float, float]] = []
-    versions: Counter[str] = Counter()
-    decisions: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(scope):
-        for r in db.read(q.READ_CURRENT, uids=list(chunk)):
-            current[r["uid"]] = r
-        for d in db.read(q.READ_DECISIONS, uids=list(chunk)):
-            decisions[pair_key(d["left"], d["right"])] = d
-    for chunk in _chunks(scope):
-        for e in db.read(q.READ_EDGES_AMONG, uids=list(chunk)):
-            edges.append((e["left"], e["right"], float(e["probability"]), float(e["match_weight"] or 0.0)))
-            versions[e["model_version"]] += 1
+        return ResolveResult()
+    held = {u: current[u] for u in scope if u in current} if current is not None else _read_current(db, scope)
+    edges, versions = _read_edges(db, scope)
+    clock("read neighbourhood")
     version = model_version or (versions.most_common(1)[0][0] if versions else "")
-    result.model_version = version
+    return _recluster(db, scope, held, edges, cfg=cfg, at=at, version=version, decided_by=decided_by, clock=clock)
+
+
+def _recluster(
+    db: Database,
+    scope: Sequence[str],
+    current: Mapping[str, Current],
+    edges: Sequence[Edge],
+    *,
+    cfg: IdentitySettings,
+    at: datetime,
+    version: str,
+    decided_by: str | None = None,
+    clock: _Clock,
+) -> ResolveResult:
+    """Cluster ``scope`` from ``edges`` and the decisions, and write what changed."""
+    result = ResolveResult(records=len(scope), model_version=version)
+    decisions = _read_decisions(db, scope)
     same = [(d["left"], d["right"]) for d in decisions.values() if d["decision"] == "SAME"]
     different = [(d["left"], d["right"]) for d in decisions.values() if d["decision"] == "DIFFERENT"]
-    idents = {u: [f"pnc_id:{r['pnc_id']}"] for u, r in current.items() if r.get("pnc_id")}
+    idents = {u: [f"pnc_id:{c.pnc_id}"] for u, c in current.items() if c.pnc_id}
     clustering = cluster_records(
         scope, ((a, b, p) for a, b, p, _ in edges), cfg.thresholds.link,
-        source_of={u: r["source_system"] for u, r in current.items()}, one_per_person=cfg.one_per_person,
+        source_of={u: c.source_system for u, c in current.items()}, one_per_person=cfg.one_per_person,
         identifiers_of=idents, same=same, different=different,
     )  # fmt: skip
     result.refused = len(clustering.refused)
     clusters = clustering.clusters()
-    ids = _assign_ids(db, clusters, {u: r.get("person_id") for u, r in current.items()})
+    ids = _assign_ids(db, clusters, {u: c.person_id for u, c in current.items()})
+    clock("cluster")
     analyst_of = {pair_key(d["left"], d["right"]): d["decided_by"] for d in decisions.values()}
     link_rows: list[dict[str, Any]] = []
+    moved: set[str] = set()  # Persons that gained or lost records
     for key, members in clusters.items():
         pid = ids[key]
         for uid in members:
@@ -239,47 +371,57 @@ def recluster(
                 prob, method, by = partner[1], METHOD_MODEL, f"model:{version}"
             if decided_by and method != METHOD_ANALYST:
                 by = decided_by
-            old_prob = cur.get("probability")
-            same_prob = old_prob is not None and abs(float(old_prob) - prob) < 1e-9
-            unchanged = cur.get("person_id") == pid and cur.get("method") == method and same_prob
-            if not unchanged:
+            same_prob = cur.probability is not None and abs(cur.probability - prob) < 1e-9
+            if cur.person_id != pid:
+                moved.add(pid)
+                if cur.person_id:
+                    moved.add(cur.person_id)
+            if not (cur.person_id == pid and cur.method == method and same_prob):
                 link_rows.append({"uid": uid, "person_id": pid, "probability": prob, "method": method,
                                   "decided_by": by, "model_version": version, "decided_at": at})  # fmt: skip
     events, retire, affected = _events(clusters, ids, current, version)
     result.merges = sum(1 for e in events if e["kind"] == "MERGE")
     result.splits = sum(1 for e in events if e["kind"] == "SPLIT")
-    old_ids: set[str] = {str(r["person_id"]) for r in current.values() if r.get("person_id")}
+    old_ids = {c.person_id for c in current.values() if c.person_id}
     result.persons_created = len(set(ids.values()) - old_ids)
     result.linked = len(link_rows)
     review_rows = _review_rows(edges, clustering, decisions, cfg, version)
     result.review_open = len(review_rows)
-    keep_ids = [r["review_id"] for r in review_rows]
 
-    def work(tx: ManagedTransaction, rows: Sequence[dict[str, Any]]) -> None:
-        tx.run(q.LINK, rows=list(rows), at=at).consume()
+    def work(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]) -> None:
+        tx.run(query, rows=rows, at=at).consume()
 
-    for chunk in _chunks(link_rows):
-        db.execute_write(lambda tx, c=chunk: work(tx, c))  # type: ignore[misc]
-    touched = sorted(set(ids.values()) | {str(p) for p in old_ids})
-    for chunk in _chunks(touched):
-        db.write(q.REFRESH_PERSONS, ids=list(chunk))
-    if retire:
-        db.write(q.RETIRE_PERSON, rows=retire)
+    stays = [r for r in link_rows if current[r["uid"]].person_id == r["person_id"]]
+    moves = [r for r in link_rows if current[r["uid"]].person_id != r["person_id"]]
+    for query, rows in ((q.RESTAMP, stays), (q.LINK, moves)):
+        for chunk in _chunks(rows):
+            db.execute_write(lambda tx, qq=query, c=chunk: work(tx, qq, c))  # type: ignore[misc]
+    touched = {r["person_id"] for r in link_rows}
+    touched |= {p for p in (current[r["uid"]].person_id for r in link_rows) if p}
+    for chunk in _chunks(sorted(touched)):
+        db.write(q.REFRESH_PERSONS, ids=chunk)
+    for chunk in _chunks(retire):
+        db.write(q.RETIRE_PERSON, rows=chunk)
     for chunk in _chunks(sorted(old_ids - set(ids.values()))):
-        db.write(q.DELETE_EMPTY_PERSONS, ids=list(chunk))
-    if events:
-        db.write(q.WRITE_EVENTS, rows=events, at=at)
+        db.write(q.DELETE_EMPTY_PERSONS, ids=chunk)
+    for chunk in _chunks(events):
+        db.write(q.WRITE_EVENTS, rows=chunk, at=at)
+    clock("write links")
     for chunk in _chunks(review_rows):
-        db.write(q.UPSERT_REVIEW, rows=list(chunk), at=at)
+        db.write(q.UPSERT_REVIEW, rows=chunk, at=at)
+    keep_ids = {r["review_id"] for r in review_rows}
+    stale: set[str] = set()
     for chunk in _chunks(scope):
-        db.write(q.CLOSE_REVIEWS, uids=list(chunk), keep=keep_ids, status="CLOSED", at=at)
-    changed = {r["person_id"] for r in link_rows} | {r["gone"] for r in retire} | affected
-    result.affected_person_ids = sorted(changed)
+        stale |= {r["review_id"] for r in db.read(q.READ_OPEN_REVIEWS, uids=chunk)} - keep_ids
+    for chunk in _chunks(sorted(stale)):
+        db.write(q.CLOSE_REVIEWS, ids=chunk, status="CLOSED", at=at)
+    clock("write reviews")
+    result.affected_person_ids = sorted(moved | {r["gone"] for r in retire} | affected)
     result.retired_person_ids = sorted(r["gone"] for r in retire)
     return result
 
 
-def _assign_ids(db: Database, clusters: dict[str, list[str]], current: dict[str, str | None]) -> dict[str, str]:
+def _assign_ids(db: Database, clusters: dict[str, list[str]], current: Mapping[str, str | None]) -> dict[str, str]:
     """Keep a Person's id for the cluster holding most of its records (ties: the lower id); other
     clusters get a new id from their smallest record uid."""
     votes: list[tuple[int, str, str]] = []
@@ -295,7 +437,9 @@ def _assign_ids(db: Database, clusters: dict[str, list[str]], current: dict[str,
     taken = set(used) | {p for p in current.values() if p}
     fresh = [k for k in sorted(clusters) if k not in ids]
     candidates = {k: person_id_for(k) for k in fresh}
-    existing = {r["person_id"] for r in db.read(q.EXISTING_PERSON_IDS, ids=sorted(candidates.values()))}
+    existing: set[str] = set()
+    for chunk in _chunks(sorted(candidates.values())):
+        existing |= {r["person_id"] for r in db.read(q.EXISTING_PERSON_IDS, ids=chunk)}
     for key in fresh:
         salt, pid = 0, candidates[key]
         while pid in taken or pid in existing:
@@ -307,13 +451,13 @@ def _assign_ids(db: Database, clusters: dict[str, list[str]], current: dict[str,
 
 
 def _events(
-    clusters: dict[str, list[str]], ids: dict[str, str], current: dict[str, dict[str, Any]], version: str
+    clusters: dict[str, list[str]], ids: dict[str, str], current: Mapping[str, Current], version: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]], set[str]]:
     """MERGE and SPLIT events, Persons to retire (merged away) and the Person ids affected."""
     went: dict[str, dict[str, list[str]]] = {}  # old person id -> new person id -> records
     for key, members in clusters.items():
         for uid in members:
-            old = current[uid].get("person_id")
+            old = current[uid].person_id
             if old:
                 went.setdefault(old, {}).setdefault(ids[key], []).append(uid)
     kept = set(ids.values())
@@ -346,7 +490,7 @@ def _event(kind: str, pid: str, others: list[str], uids: list[str], version: str
 
 
 def _review_rows(
-    edges: list[tuple[str, str, float, float]],
+    edges: Sequence[Edge],
     clustering: Any,
     decisions: dict[str, dict[str, Any]],
     cfg: IdentitySettings,
@@ -373,4 +517,5 @@ def _review_rows(
 
 
 def unresolved(db: Database) -> list[str]:
-    return [r["uid"] for r in db.read(q.UNRESOLVED)]
+    """Records the model has not resolved: no Person yet, or linked by the exact-identifier stage only."""
+    return [r["uid"] for r in db.read(q.UNRESOLVED, exact=METHOD_EXACT)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -13,8 +14,16 @@ from ingest.identity.cluster import cluster_records
 from ingest.identity.config import identity_settings, nicknames
 from ingest.identity.evaluate import blocking_recall, pairwise_metrics
 from ingest.identity.linkfiles import LinkError, parse_maps
-from ingest.identity.matching import load_model, settings_creator
-from ingest.identity.prepare import canonical_first_name, parse_date, prepare_row, soundex, split_postcode
+from ingest.identity.matching import load_model, score, settings_creator, waterfall
+from ingest.identity.prepare import (
+    canonical_first_name,
+    parse_date,
+    prepare,
+    prepare_fast,
+    prepare_row,
+    soundex,
+    split_postcode,
+)
 from spr.cli import app
 
 
@@ -151,3 +160,45 @@ def test_spr_link_two_files(tmp_path: Path) -> None:
     assert {("1", "y"), ("2", "y"), ("3", "x")} == got  # across the files only, left id first
     bad = CliRunner().invoke(app, ["link", str(left), "--id", "nope", *MAPS, "--out", str(out)])
     assert bad.exit_code == 2 and "'nope'" in " ".join(bad.output.split())
+
+
+def test_explanations_are_splinks_waterfall() -> None:
+    # The stored explanation is the data of Splink's waterfall chart, computed from looked-up levels.
+    people: list[dict[str, Any]] = [
+        {"uid": "WMP/1", "first_name": "John", "last_name": "Smith", "dob": "1980-01-02", "sex": "M",
+         "pnc_id": "99/1A", "postcode": "B1 1AA", "address_line1": "1 High St", "events": ["WMP/I1#S"]},
+        {"uid": "NBR/2", "first_name": "Jon", "last_name": "Smith", "dob": "1980-02-01", "sex": "M",
+         "pnc_id": "99/1A", "postcode": "B1 1AB", "aliases": ["Johnny Smyth"]},
+        {"uid": "COURT-EW/3", "first_name": "John", "middle_names": "Paul", "last_name": "Smith",
+         "dob": "1980-01-02", "events": ["WMP/I1#S"]},
+        {"uid": "LAN/4", "first_name": "Johnathan", "last_name": "Smith", "dob": "1981-01-02", "postcode": "B1 1AA"},
+    ]  # fmt: skip
+    scored = score(prepare(people), load_model(), min_probability=0.0)
+    explained = {(p["left"], p["right"]): p for p in scored.explained(0.0)}
+    rel = scored.relation
+    names = rel.columns
+    assert len(explained) == len(rel.fetchall()) >= 3
+    for row in rel.fetchall():
+        rec = dict(zip(names, row, strict=True))
+        a, b = sorted((str(rec["unique_id_l"]), str(rec["unique_id_r"])))
+        assert explained[(a, b)]["explanation"] == waterfall(rec, scored.linker._settings_obj)
+
+
+def test_prepare_in_duckdb_matches_prepare() -> None:
+    # The DuckDB preparation (national loads, benchmarks, the graph read) gives prepare's frame row for row.
+    records: list[dict[str, Any]] = [
+        {"uid": "WMP/1", "first_name": "  Bob ", "middle_names": "  James   o'Neil ", "last_name": "O'Brien-Smith",
+         "aliases": ["Robert Smith", "  Bobby ", "", "Rob  de  Vries", "Smith"], "dob": "02/01/1980", "sex": " m",
+         "pnc_id": " 99/1a ", "other_ids": ["crn:x1", "CRN:X1", " passport:9 "], "postcode": " b11aa ",
+         "address_line1": "  1   High  St ", "town": "DUDLEY", "events": ["WMP/I2#S", "WMP/I1#S", "WMP/I2#S"]},
+        {"source_system": "NBR", "record_id": "2", "first_name": "Sam", "last_name": "Ashcraft", "sex": "F",
+         "dob": "2 Jan 1980", "postcode": "not a postcode", "aliases": "Sammy Jones|Sam"},
+        {"uid": "IDVA-CLE/3", "first_name": "Zoë", "last_name": "Ångström", "dob": date(1991, 12, 12), "sex": "x",
+         "postcode": "TS1 1AA", "other_ids": []},
+        {"uid": "CLE/4", "first_name": "", "last_name": None, "dob": "", "sex": None, "middle_names": ""},
+        {"uid": "CLE/5", "first_name": "Chris", "last_name": "Hart", "dob": "1985-07-03T00:00:00", "sex": "M",
+         "middle_names": "Chris", "aliases": ["Chris Hart"]},
+    ]  # fmt: skip
+    assert prepare_fast(records).to_pylist() == prepare(records).to_pylist()
+    with pytest.raises(ValueError):
+        prepare_fast([{"uid": "X/1", "dob": "sometime"}])

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from ingest.identity import decide, explain_pair, explain_person, queue, queue_size, resolve
+from ingest.identity import decide, explain_pair, explain_person, graph, queue, queue_size, resolve
 from ingest.identity.config import Thresholds, identity_settings
+from ingest.identity.graph import read_frame, unresolved
 from spr.db import Database
 
 JOHN = {"uid": "WMP/1", "first_name": "John", "last_name": "Smith", "dob": date(1980, 1, 2), "sex": "M",
@@ -76,7 +77,7 @@ def test_resolve_links_variants_and_keeps_others_apart(db: Database) -> None:
     assert link["decided_at"] is not None
     # running it again changes nothing
     again = resolve(db, full=True)
-    assert again.linked == 0 and again.merges == again.splits == 0
+    assert again.linked == 0 and again.merges == again.splits == 0 and again.affected_person_ids == []
 
 
 def test_later_record_joins_existing_person_incrementally(db: Database) -> None:
@@ -143,7 +144,7 @@ def test_merge_and_split_repoint_facts_and_keep_history(db: Database) -> None:
     merged = decide(db, "NBR/2", "WMP/1", "SAME", decided_by="analyst.c", reason="fingerprints match")
     assert merged.merges == 1
     survivor = person_of(db, "WMP/1")
-    assert person_of(db, "NBR/2") == survivor
+    assert survivor is not None and person_of(db, "NBR/2") == survivor
     assert incidents_of_person(db, survivor) == ["NBR/I1"]
     gone = jon if survivor == john else john
     assert db.read("MATCH (p:Person {person_id: $pid}) RETURN p", pid=gone) == []
@@ -182,3 +183,56 @@ def test_one_record_per_source_guard_and_explanation(db: Database) -> None:
     assert levels["dob"]["level"] == "Exact match on dob"
     assert levels["dob"]["match_weight"] > 0
     assert levels["Final score"]["match_weight"] == pytest.approx(explained["match_weight"], abs=1e-3)
+
+
+def test_read_frame_gives_one_row_per_record_with_its_events_and_address(db: Database) -> None:
+    add_records(db, JOHN, JON, MARY, GEMMA)
+    db.write(
+        "MATCH (j:PersonRecord {uid: 'WMP/1'}), (m:PersonRecord {uid: 'WMP/7'}), (g:PersonRecord {uid: 'CLE/8'}) "
+        "CREATE (j)-[:SUSPECT_IN]->(i:Incident {uid: 'WMP/I1'})<-[:VICTIM_IN]-(m) "
+        "CREATE (j)-[:SUSPECT_IN]->(:Incident {uid: 'WMP/I2'}) "
+        "CREATE (g)-[:LIVES_AT]->(:Address {uid: 'CLE/A1', postcode: 'TS1 1AA', line1: '1 High St', "
+        "town: 'Hartlepool'}) "
+        "CREATE (g)-[:LIVES_AT]->(:Address {uid: 'CLE/A0', postcode: 'TS9 9ZZ', line1: 'old', town: 'Old'})"
+    )
+    frame = read_frame(db)
+    rows = {r["unique_id"]: r for r in frame.table.to_pylist()}
+    assert frame.table.num_rows == len(rows) == 4 == len(frame.current)
+    assert rows["WMP/1"]["events"] == ["WMP/I1#S", "WMP/I2#S"]
+    assert rows["WMP/7"]["events"] == ["WMP/I1#V"]
+    # the latest address (highest uid); its first line only where the postcodes agree
+    assert (rows["CLE/8"]["postcode"], rows["CLE/8"]["address_line1"], rows["CLE/8"]["town"]) == (
+        "TS1 1AA", "1 high st", "hartlepool")  # fmt: skip
+    assert frame.current["NBR/2"].pnc_id == "1999/1234567A" and frame.current["NBR/2"].person_id is None
+
+
+def test_records_linked_by_the_exact_stage_are_resolved_by_the_model(db: Database) -> None:
+    from ingest import identity_exact
+
+    add_records(db, JOHN, JON, MARY, GEMMA)
+    identity_exact.resolve(db, ["WMP/1", "NBR/2", "WMP/7", "CLE/8"])
+    exact_person = person_of(db, "WMP/1")
+    assert exact_person == person_of(db, "NBR/2") and link_of(db, "WMP/1")["method"] == "exact"
+    assert sorted(unresolved(db)) == ["CLE/8", "NBR/2", "WMP/1", "WMP/7"]
+    result = resolve(db)  # `spr resolve`: the records the model has not resolved
+    assert result.scored_records == 4 and unresolved(db) == []
+    assert person_of(db, "WMP/1") == person_of(db, "NBR/2") == exact_person  # the Person keeps its id
+    assert {link_of(db, u)["method"] for u in ("WMP/1", "NBR/2")} == {"splink"}
+    assert link_of(db, "WMP/7")["method"] == "singleton"
+    assert result.merges == result.splits == 0
+    assert result.affected_person_ids == []  # no Person gained or lost a record: no flags to re-evaluate
+    assert resolve(db).scored_records == 0
+
+
+def test_reclustering_reads_pairs_across_write_chunks(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Records are read and written a chunk at a time; a pair whose two records fall in different chunks
+    # must still hold the Person together.
+    monkeypatch.setattr(graph, "CHUNK", 1)
+    add_records(db, JOHN, JON, MARY)
+    resolve(db)
+    john = person_of(db, "WMP/1")
+    assert john is not None and person_of(db, "NBR/2") == john
+    add_records(db, JOHN_PROB)
+    result = resolve(db, ["PROB-WM/3"])
+    assert person_of(db, "PROB-WM/3") == person_of(db, "WMP/1") == person_of(db, "NBR/2") == john
+    assert result.splits == 0 and result.affected_person_ids == [john]
