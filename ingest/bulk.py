@@ -202,8 +202,11 @@ def bulk_load(
     progress: bool | None = None,
     log: Callable[[str], None] = print,
     workdir: Path | None = None,
+    resolver: Callable[[Database, Sequence[str]], object] | None = identity_exact.resolve,
 ) -> IngestReport:
-    """Validate, write import files, import offline into the empty local database, restart, apply schema."""
+    """Validate, write import files, import offline into the empty local database, restart, apply schema,
+    then run the identity stage ``resolver`` over every person record (exact identifiers by default; the
+    probabilistic ``ingest.identity.resolve``; or None to leave it to ``spr resolve``)."""
     t0 = time.perf_counter()
     st = instance.status()
     if not st.installed or not st.configured:
@@ -327,8 +330,12 @@ def bulk_load(
                 log(f"Writing {len(recs)} later version(s) of {rtype} records online ...")
             for i in range(0, len(recs), DEFAULT_BATCH_SIZE):
                 write_batch(db, rtype, recs[i : i + DEFAULT_BATCH_SIZE], batch_id=batch_id, at=at)
-        log(f"Linking {len(persons)} person record(s) on exact identifiers ...")
-        report.persons_linked = identity_exact.resolve(db, persons, at=at).linked
+        if resolver is identity_exact.resolve:
+            log(f"Linking {len(persons)} person record(s) on exact identifiers ...")
+            report.persons_linked = identity_exact.resolve(db, persons, at=at).linked
+        elif resolver is not None:
+            log(f"Resolving {len(persons)} person record(s) ...")
+            report.persons_linked = int(getattr(resolver(db, persons), "linked", 0))
         total = report.total
         db.write(RECORD_BATCH, batch_id=batch_id, at=at, files=[f.path.name for f in files], read=total.read,
                  loaded=total.loaded, rejected=total.rejected)  # fmt: skip

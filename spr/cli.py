@@ -679,7 +679,12 @@ def ingest_command(
 
             try:
                 report: IngestReport = bulk_load(
-                    _instance(), paths, rejects_path=rejects_path, progress=progress, log=err.print
+                    _instance(),
+                    paths,
+                    rejects_path=rejects_path,
+                    progress=progress,
+                    log=err.print,
+                    resolver=resolvers[identity],
                 )
             except BulkImportError as exc:
                 err.print(f"[bold red]error:[/bold red] {exc}")
