@@ -103,14 +103,14 @@ LINK = _q(
     "DELETE old "
     f"WITH DISTINCT r, p, row MERGE (r)-[x:{RT}]->(p) "
     "SET x.probability = row.probability, x.method = row.method, x.decided_by = row.decided_by, "
-    "x.model_version = row.model_version, x.decided_at = row.decided_at"
+    "x.model_version = row.model_version, x.decided_at = $at"
 )
 # A record that stays with its Person: only the link's provenance changes (cheaper than LINK: no Person to
 # merge, no old link to delete).
 RESTAMP = _q(
     f"UNWIND $rows AS row MATCH (:{PR} {{uid: row.uid}})-[x:{RT}]->(:{P} {{person_id: row.person_id}}) "
     "SET x.probability = row.probability, x.method = row.method, x.decided_by = row.decided_by, "
-    "x.model_version = row.model_version, x.decided_at = row.decided_at"
+    "x.model_version = row.model_version, x.decided_at = $at"
 )
 REFRESH_PERSONS = _q(
     f"UNWIND $ids AS pid MATCH (p:{P} {{person_id: pid}})<-[:{RT}]-(r:{PR}) "

@@ -377,8 +377,9 @@ def _recluster(
                 if cur.person_id:
                     moved.add(cur.person_id)
             if not (cur.person_id == pid and cur.method == method and same_prob):
+                # decided_at is the run's $at: one datetime parameter, not one per row to encode
                 link_rows.append({"uid": uid, "person_id": pid, "probability": prob, "method": method,
-                                  "decided_by": by, "model_version": version, "decided_at": at})  # fmt: skip
+                                  "decided_by": by, "model_version": version})  # fmt: skip
     events, retire, affected = _events(clusters, ids, current, version)
     result.merges = sum(1 for e in events if e["kind"] == "MERGE")
     result.splits = sum(1 for e in events if e["kind"] == "SPLIT")
