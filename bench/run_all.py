@@ -1,14 +1,15 @@
-"""End to end: generate, ingest and sweep at growing sizes, each on a fresh throwaway Neo4j. Writes the
-section "## End to end" of docs/benchmarks.md and the plot docs/benchmarks-end-to-end.png.
+"""End to end: generate, ingest, resolve identities, sweep and serve at growing sizes, each on a fresh
+throwaway Neo4j. Writes the section "## End to end" of docs/benchmarks.md and the plot docs/benchmarks-end-to-end.png.
 
     .venv/bin/python -m bench.run_all [--sizes tiny,demo,national:0.05] [--seed 7] [--no-write]
 
 A size is a generator scale (``tiny``, ``demo``, ``national``) or a fraction of one (``national:0.05`` is 5%
 of the national volume). Each size runs in its own child process (so the Python peak RSS is that size's
 own) against its own throwaway local Neo4j, sized like the main one. Stages: ``generate``
-(``synthetic.generate``), ``ingest`` (``ingest.load`` with the exact-identifier identity stage, as
-``make demo`` does; the probabilistic stage is measured by bench/identity_resolution.py) and ``detect``
-(the full sweep, ``queries.detect.detect``). After each stage: wall time, records per second, the Python
+(``synthetic.generate``), ``ingest`` (``ingest.load``, records only: ``--identity none``), ``resolve``
+(the probabilistic identity stage over every person record, ``ingest.identity.resolve``, as ``make demo``
+runs it at the end of its load), ``detect`` (the full sweep, ``queries.detect.detect``) and ``serve``.
+After each stage: wall time, records per second, the Python
 process's peak RSS so far, the Neo4j JVM's peak RSS so far (VmHWM) and the database's size on disk.
 JSON results go to bench/results/ (git-ignored). ``--sizes national`` (all of it, about 26 million
 records) is selectable but not a default: online ingest of it takes hours on a small machine.
@@ -83,7 +84,7 @@ def run_one(size: str, seed: int, work: Path) -> dict[str, Any]:
     import synthetic
     from bench.api_load import measure, percentile
     from graph_schema.apply import apply_schema
-    from ingest import identity_exact
+    from ingest.identity import resolve
     from queries.detect import detect
     from spr.db import ConnectionInfo, Database
     from spr.localserver import Instance, default_memory, free_port, install
@@ -122,9 +123,16 @@ def run_one(size: str, seed: int, work: Path) -> dict[str, Any]:
             del summary
 
             t = time.perf_counter()
-            rep = ingest.load(db, [data], progress=False, resolver=identity_exact.resolve)
+            rep = ingest.load(db, [data], progress=False, resolver=None)
             ing_s = time.perf_counter() - t
-            stage("ingest", ing_s, rep.total.loaded, rejects=len(rep.rejects), persons_linked=rep.persons_linked)
+            stage("ingest", ing_s, rep.total.loaded, rejects=len(rep.rejects))
+
+            t = time.perf_counter()
+            uids = [r["uid"] for r in db.read("MATCH (r:PersonRecord) RETURN r.uid AS uid")]
+            ident = resolve(db, uids)
+            res_s = time.perf_counter() - t
+            stage("resolve", res_s, len(uids), persons_linked=ident.linked, review_open=ident.review_open,
+                  steps={k: round(v, 1) for k, v in ident.seconds.items()})  # fmt: skip
 
             t = time.perf_counter()
             res = detect(db, as_of=AS_OF)
@@ -172,11 +180,12 @@ def render(
         "",
         f"    {command}",
         "",
-        "Stages: *generate* (`synthetic.generate`, seed 7), *ingest* (`ingest.load` with the exact-identifier "
-        "identity stage, `--identity exact`, as `make demo` does; the probabilistic stage is measured in "
-        "Identity resolution above), *detect* (the full sweep, `queries.detect.detect`, as of "
-        f"{AS_OF.isoformat()}) and *serve* ({SERVE_USERS} people using the API over the register: "
-        "bench/api_load.py's users). Records/s is the size's records over the stage's wall time. Peak RSS figures are "
+        "Stages: *generate* (`synthetic.generate`, seed 7), *ingest* (`ingest.load` of the records, "
+        "`--identity none`), *resolve* (the probabilistic identity stage over every person record, "
+        "`ingest.identity.resolve`, as `make demo` runs it; records/s there is person records), *detect* (the "
+        f"full sweep, `queries.detect.detect`, as of {AS_OF.isoformat()}) and *serve* ({SERVE_USERS} people "
+        "using the API over the register: bench/api_load.py's users). Records/s is the size's records over the "
+        "stage's wall time. Peak RSS figures are "
         "peaks so far (each size runs in its own Python process; the Neo4j figure is the JVM's VmHWM, which "
         "starts near the whole heap because the server pre-touches it, so only its growth is the data's). "
         "Database size is the `data/databases/neo4j` folder after the stage.",
@@ -213,7 +222,7 @@ def render(
         ratio = b["records"] / a["records"]
         growth = {s["stage"]: s["seconds"] for s in b["stages"]}
         before = {s["stage"]: s["seconds"] for s in a["stages"]}
-        parts = [f"{k} {growth[k] / before[k]:.1f}x" for k in ("ingest", "detect") if before.get(k)]
+        parts = [f"{k} {growth[k] / before[k]:.1f}x" for k in ("ingest", "resolve", "detect") if before.get(k)]
         lines += [
             f"From {a['label']} to {b['label']} the records grow {ratio:.1f}x and the wall time grows "
             + ", ".join(parts)
@@ -239,7 +248,9 @@ def make_plot(results: list[dict[str, Any]], path: Path) -> bool:
         return False
     x = [r["records"] for r in results]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for name in ("generate", "ingest", "detect"):
+    for name in ("generate", "ingest", "resolve", "detect"):
+        if not all(any(s["stage"] == name for s in r["stages"]) for r in results):
+            continue
         y = [next(s["seconds"] for s in r["stages"] if s["stage"] == name) for r in results]
         ax1.plot(x, y, marker="o", label=name)
     ax1.set(xscale="log", yscale="log", xlabel="records", ylabel="wall time (s)", title="Time per stage")
