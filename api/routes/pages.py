@@ -341,7 +341,7 @@ def _person_page(
     )  # fmt: skip
     if template == "person.html":
         ctx |= {
-            "identity": explain_person(db, person_id),
+            "identity": explain_person(db, person_id, include_locations=sensitive),
             "flags": person_flags(db, person_id),
             "nominations": list_nominations(db, person_id=person_id),
             "obligations": check_obligations(db, AsOf(person_ids=[person_id]))
@@ -419,7 +419,7 @@ def review_page(
     user: Annotated[User, Depends(page_require("review_identity"))],
     message: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
-    items = queue(db, status="OPEN", limit=50)
+    items = queue(db, status="OPEN", limit=50, include_locations=user.can("view_victim_location"))
     _audit(db, request, user, "PAGE /identity-review", purpose="DATA_QUALITY")
     ctx = _context(request, user, items=items, sizes=queue_size(db), message=message)
     return render("review.html", **ctx)

@@ -96,7 +96,7 @@ def review_queue(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ReviewPage:
     """The review queue, strongest pairs first, each with the comparison levels and match weights behind it."""
-    items = queue(db, status=status, limit=skip + limit)[skip:]
+    items = queue(db, status=status, limit=skip + limit, include_locations=user.can("view_victim_location"))[skip:]
     audit_read(db, request, user, purpose, subject=f"identity-review:{status}")
     return ReviewPage(
         data=[ReviewItem.model_validate(native(i)) for i in items],
@@ -116,7 +116,7 @@ def explain(
     right: RecordUid,
 ) -> PairExplanation:
     """The stored score of a pair and the waterfall behind it: each comparison's level and match weight."""
-    found = explain_pair(db, left, right)
+    found = explain_pair(db, left, right, include_locations=user.can("view_victim_location"))
     subject = "pair:" + "|".join(sorted((left, right)))
     audit_read(db, request, user, purpose, subject=subject, outcome="ok" if found else "not found")
     if found is None:

@@ -13,11 +13,33 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ingest.identity import cypher as q
-from ingest.identity.config import IdentitySettings
+from ingest.identity.config import IdentitySettings, identity_settings
 from ingest.identity.graph import ResolveResult, pair_key, recluster, review_id_for
 from spr.db import Database
 
 Decision = Literal["SAME", "DIFFERENT"]
+
+
+# The prepared columns that say where someone lives. An explanation shows the compared values of each
+# comparison; for these comparisons they are a victim's address as much as anyone's, so roles without the
+# need to know (view_victim_location) get the level and weight without the values.
+LOCATION_COLUMNS = frozenset({"postcode", "address_line1", "town"})
+REDACTED = "[redacted]"
+
+
+def _location_comparisons() -> frozenset[str]:
+    return frozenset(c.name for c in identity_settings().comparisons if LOCATION_COLUMNS & set(c.needs))
+
+
+def _explanation(raw: str | None, include_locations: bool) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = json.loads(raw) if raw else []
+    if include_locations:
+        return steps
+    hidden = _location_comparisons()
+    for step in steps:
+        if step.get("comparison") in hidden:
+            step["left"] = step["right"] = REDACTED
+    return steps
 
 
 class ReviewError(ValueError):
@@ -49,11 +71,14 @@ def decide(
     return recluster(db, [a, b], at=at, cfg=cfg)
 
 
-def queue(db: Database, *, status: str = "OPEN", limit: int = 100) -> list[dict[str, Any]]:
-    """Review items, strongest first, each with its explanation (comparison levels and match weights)."""
+def queue(
+    db: Database, *, status: str = "OPEN", limit: int = 100, include_locations: bool = True
+) -> list[dict[str, Any]]:
+    """Review items, strongest first, each with its explanation (comparison levels and match weights);
+    without ``include_locations`` the compared addresses, postcodes and towns are redacted."""
     out = []
     for r in db.read(q.LIST_REVIEWS, status=status, limit=limit):
-        r["explanation"] = json.loads(r["explanation"]) if r.get("explanation") else []
+        r["explanation"] = _explanation(r.get("explanation"), include_locations)
         out.append(r)
     return out
 
@@ -62,24 +87,25 @@ def queue_size(db: Database) -> dict[str, int]:
     return {r["status"]: int(r["n"]) for r in db.read(q.COUNT_REVIEWS)}
 
 
-def explain_pair(db: Database, left: str, right: str) -> dict[str, Any] | None:
+def explain_pair(db: Database, left: str, right: str, *, include_locations: bool = True) -> dict[str, Any] | None:
     """The stored score of a pair and the waterfall behind it (None when the pair was never a candidate
-    at or above the review threshold)."""
+    at or above the review threshold); locations redacted without ``include_locations``."""
     a, b = sorted((left, right))
     rows = db.read(q.READ_MATCH, left=a, right=b)
     if not rows:
         return None
     r = rows[0]
-    r["explanation"] = json.loads(r["explanation"]) if r.get("explanation") else []
+    r["explanation"] = _explanation(r.get("explanation"), include_locations)
     return {"left": a, "right": b, **r}
 
 
-def explain_person(db: Database, person_id: str) -> dict[str, Any]:
+def explain_person(db: Database, person_id: str, *, include_locations: bool = True) -> dict[str, Any]:
     """Why a Person is who it is: its records and how each was linked, the scored pairs between them
-    with their waterfalls, and the history of merges and splits."""
+    with their waterfalls (locations redacted without ``include_locations``), and the history of merges
+    and splits."""
     records = db.read(q.READ_PERSON_LINKS, person_id=person_id)
     pairs = db.read(q.READ_PERSON_EDGES, person_id=person_id)
     for p in pairs:
-        p["explanation"] = json.loads(p["explanation"]) if p.get("explanation") else []
+        p["explanation"] = _explanation(p.get("explanation"), include_locations)
     return {"person_id": person_id, "records": records, "pairs": pairs,
             "history": db.read(q.READ_EVENTS, person_id=person_id)}  # fmt: skip

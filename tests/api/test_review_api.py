@@ -14,6 +14,7 @@ from api.app import create_app
 from api.auth import create_user
 from graph_schema import vocabulary
 from ingest.identity import resolve
+from ingest.identity.review import queue
 from spr.db import Database
 
 PASSWORD = "correct-horse-battery-staple"
@@ -92,6 +93,11 @@ def test_queue_explain_decide_and_decisions_win_on_later_runs(world: TestClient,
     levels = {step["comparison"]: step for step in item["explanation"]}
     assert levels["dob"]["level"] == "day and month swapped" and levels["dob"]["match_weight"] > 0
     assert {"Prior", "first_name", "last_name", "Final score"} <= set(levels)
+    # a postcode is where someone lives: the analyst (no view_victim_location) sees the level, not the value
+    assert levels["residence"]["left"] == levels["residence"]["right"] == "[redacted]"
+    assert "NE1 1AA" not in world.get(QUEUE, headers=headers).text
+    unredacted = {s["comparison"]: s for s in queue(db, include_locations=True)[0]["explanation"]}
+    assert "NE1 1AA" in unredacted["residence"]["left"] + unredacted["residence"]["right"]
     assert world.get(QUEUE, params={"skip": 1}, headers=headers).json() == {
         "data": [], "count": 1, "skip": 1, "limit": 50
     }  # fmt: skip
@@ -101,6 +107,7 @@ def test_queue_explain_decide_and_decisions_win_on_later_runs(world: TestClient,
     assert ex.status_code == 200, ex.text
     assert ex.json()["band"] == "REVIEW" and ex.json()["probability"] == pytest.approx(item["probability"])
     assert ex.json()["explanation"] == item["explanation"] and ex.json()["model_version"]
+    assert "TS1 1AA" not in world.get(EXPLAIN, params={"left": "CLE/P8", "right": "IDVA-CLE/P9"}, headers=headers).text
     linked = world.get(EXPLAIN, params={"left": "CLE/P8", "right": "IDVA-CLE/P9"}, headers=headers).json()
     assert linked["band"] == "LINK" and person_of(db, "CLE/P8") == person_of(db, "IDVA-CLE/P9")
     assert world.get(EXPLAIN, params={"left": "NBR/P2", "right": "CLE/P8"}, headers=headers).status_code == 404
