@@ -64,3 +64,28 @@ def gravity_table() -> dict[str, int]:
 
 def chunks(rows: list[Any], size: int) -> list[list[Any]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+# A question about everyone runs as one query up to this many Persons; beyond it, in parts of this many
+# people (index seeks on Person.person_id), so that no one transaction holds the whole register: at
+# national scale (4.7 million Persons) a single query for everyone outgrows the server's transaction
+# memory (dbms.memory.transaction.total.max).
+PARTITION = 250_000
+
+
+def person_partitions(db: Database, person_ids: list[str] | None, size: int | None = None) -> list[list[str] | None]:
+    """The scopes a question about ``person_ids`` runs in: the ids given as they are; for everyone (None),
+    ``[None]`` on a register of at most ``size`` Persons, else every Person id in parts of ``size``."""
+    size = size or PARTITION
+    if person_ids is not None:
+        return [person_ids]
+    if int(read(db, "count_persons")[0]["n"]) <= size:
+        return [None]
+    parts: list[list[str] | None] = []
+    after = ""
+    while True:
+        page = [str(r["person_id"]) for r in read(db, "find_person_ids_page", after=after, limit=size)]
+        if not page:
+            return parts
+        parts.append(page)
+        after = page[-1]

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from queries._common import chunks, native, read, write
+from queries._common import chunks, native, person_partitions, read, write
 from queries.definitions import (
     HIGH_RISK,
     REPEAT,
@@ -68,11 +68,13 @@ def sweep(
     definitions: tuple[str, ...] = FLAG_DEFINITIONS,
     log: Callable[[str], None] | None = None,
 ) -> list[DefinitionHit]:
-    """Every hit of every flag-raising definition, without writing anything. ``log`` hears each one's time."""
+    """Every hit of every flag-raising definition, without writing anything. ``log`` hears each one's time.
+    For everyone on a large register each definition runs in parts (``person_partitions``)."""
     hits: list[DefinitionHit] = []
+    parts = person_partitions(db, q.person_ids)
     for code in definitions:
         t = time.perf_counter()
-        found = FINDERS[code](db, q)
+        found = [h for part in parts for h in FINDERS[code](db, q.model_copy(update={"person_ids": part}))]
         hits.extend(found)
         if log:
             log(f"{code}: {len(found):,} people in {time.perf_counter() - t:.1f} s")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph_schema.model import vocabulary
-from queries._common import chunks, definition, definitions_version, gravity_table, read, write
+from queries._common import chunks, definition, definitions_version, gravity_table, person_partitions, read, write
 from queries.models import Evidence, RfgvQuery, RfgvScore, ScorePoint
 from spr.db import Database
 
@@ -62,16 +62,20 @@ def compute_rfgv(db: Database, q: RfgvQuery) -> list[RfgvScore]:
     on their whole history across forces. ``top_n`` cuts the list (Cleveland ranks a top 20).
     """
     p = rfgv_params()
-    rows = read(
-        db,
-        "find_rfgv_inputs",
-        as_of=q.as_of,
-        window_days=int(p["window_days"]),
-        person_ids=q.person_ids,
-        force=q.force,
-        gravity=gravity_table(),
-        indicator_weights={c: i.weight for c, i in vocabulary().indicators.items()},
-    )
+    rows = [
+        row
+        for part in person_partitions(db, q.person_ids)  # for everyone on a large register: in parts
+        for row in read(
+            db,
+            "find_rfgv_inputs",
+            as_of=q.as_of,
+            window_days=int(p["window_days"]),
+            person_ids=part,
+            force=q.force,
+            gravity=gravity_table(),
+            indicator_weights={c: i.weight for c, i in vocabulary().indicators.items()},
+        )
+    ]
     scores = sorted((score_row(r, q.as_of, p) for r in rows), key=lambda s: (-s.score, s.person_id))
     for n, s in enumerate(scores, start=1):
         s.rank = n

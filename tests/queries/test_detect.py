@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from factories import GraphFactory
 
+from queries._common import person_partitions
 from queries.detect import detect, person_flags
-from queries.rfgv import score_history
+from queries.models import RfgvQuery
+from queries.rfgv import compute_rfgv, score_history
 from spr.db import Database
 
 D = date.fromisoformat
@@ -59,3 +62,22 @@ def test_detect_for_some_people_and_removal(db: Database, g: GraphFactory) -> No
     # a later sweep stores a second score: the history shows the fall
     hist = score_history(db, "B")
     assert len(hist) == 2 and hist[1].score < hist[0].score
+
+
+def test_a_sweep_in_parts_equals_one_in_a_single_query(
+    db: Database, g: GraphFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a large register everyone's questions run in parts of PARTITION people; two people per part here.
+    _graph(g)
+    whole = detect(db, D("2024-12-31"))
+    flags = db.read("MATCH (p:Person)-[:FLAGGED]->(f:Flag) RETURN p.person_id AS p, f.uid AS f ORDER BY f")
+    scores = compute_rfgv(db, RfgvQuery(as_of=D("2024-12-31")))
+    assert len(person_partitions(db, None)) == 1
+    monkeypatch.setattr("queries._common.PARTITION", 2)
+    parts = person_partitions(db, None)
+    everyone = sorted(r["id"] for r in db.read("MATCH (p:Person) RETURN p.person_id AS id"))
+    assert [len(p or []) for p in parts] == [2, 2, 1] and [x for p in parts for x in p or []] == everyone
+    again = detect(db, D("2024-12-31"))
+    assert again.flags == whole.flags and (again.created, again.updated, again.removed) == (0, 0, 0)
+    assert db.read("MATCH (p:Person)-[:FLAGGED]->(f:Flag) RETURN p.person_id AS p, f.uid AS f ORDER BY f") == flags
+    assert compute_rfgv(db, RfgvQuery(as_of=D("2024-12-31"))) == scores
