@@ -84,7 +84,7 @@ def person_partitions(db: Database, person_ids: list[str] | None, size: int | No
     parts: list[list[str] | None] = []
     after = ""
     while True:
-        page = [str(r["person_id"]) for r in read(db, "find_person_ids_page", after=after, limit=size)]
+        page = [str(x) for x in read(db, "find_person_ids_page", after=after, limit=size)[0]["person_ids"]]
         if not page:
             return parts
         parts.append(page)
