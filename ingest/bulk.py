@@ -330,11 +330,8 @@ def bulk_load(
                 log(f"Writing {len(recs)} later version(s) of {rtype} records online ...")
             for i in range(0, len(recs), DEFAULT_BATCH_SIZE):
                 write_batch(db, rtype, recs[i : i + DEFAULT_BATCH_SIZE], batch_id=batch_id, at=at)
-        if resolver is identity_exact.resolve:
-            log(f"Linking {len(persons)} person record(s) on exact identifiers ...")
-            report.persons_linked = identity_exact.resolve(db, persons, at=at).linked
-        elif resolver is not None:
-            log(f"Resolving {len(persons)} person record(s) ...")
+        if resolver is not None and persons:  # as the online load calls it (ingest.pipeline)
+            log(f"Identity stage over {len(persons)} person record(s) ...")
             report.persons_linked = int(getattr(resolver(db, persons), "linked", 0))
         total = report.total
         db.write(RECORD_BATCH, batch_id=batch_id, at=at, files=[f.path.name for f in files], read=total.read,
