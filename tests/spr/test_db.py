@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, TransactionError
 
 from spr.db import ConnectionInfo, Database, DatabaseUnavailable
 
@@ -17,6 +17,21 @@ def test_reads_are_routed_as_read_transactions(db: Database) -> None:
     assert db.read("MATCH (p:Person {person_id: $id}) RETURN p.person_id AS id", id="write-mode") == [
         {"id": "write-mode"}
     ]
+
+
+def test_reads_in_one_read_share_one_read_transaction(db: Database) -> None:
+    db.write("CREATE (:Person {person_id: 'P1'})")
+    with db.one_read():
+        assert db.read("MATCH (p:Person) RETURN p.person_id AS id") == [{"id": "P1"}]
+        with db.one_read():  # a nested block joins the outer transaction
+            assert db.read("RETURN 1 AS x") == [{"x": 1}]
+    # One transaction: once a query in it has failed, the next read of the block cannot run in it.
+    with pytest.raises(TransactionError), db.one_read():
+        with pytest.raises(ClientError):
+            db.read("CREATE (:Person {person_id: 'no'})")  # read access: the server refuses the write
+        db.read("RETURN 1 AS x")
+    assert db.read("RETURN 1 AS x") == [{"x": 1}]  # out of the block, reads are their own again
+    assert db.read("MATCH (p:Person {person_id: 'no'}) RETURN p") == []
 
 
 def test_a_managed_write_commits_whole_or_not_at_all(db: Database) -> None:
