@@ -128,8 +128,10 @@ _committers: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKey
 _committers_lock = threading.Lock()
 
 
-def append(db: Database, event: AuditEvent) -> int:
-    """Write one entry at the end of the chain; returns its sequence number once it is committed.
+def submit(db: Database, event: AuditEvent) -> Future[int]:
+    """Queue one entry for the end of the chain; the future gives its sequence number once it is committed
+    (or raises what the commit raised). Whoever submits must wait on the future before letting the record
+    it audits leave the server: the API reads a person while the entry commits, then waits.
 
     Concurrent appends through the same Database are committed together (group commit), so a busy API pays
     one head lock and one commit per batch of reads rather than per read; the chain is the same.
@@ -138,7 +140,12 @@ def append(db: Database, event: AuditEvent) -> int:
         committer = _committers.get(db)
         if committer is None:
             committer = _committers[db] = _GroupCommit(db)
-    return committer.submit(event).result()
+    return committer.submit(event)
+
+
+def append(db: Database, event: AuditEvent) -> int:
+    """Write one entry at the end of the chain; returns its sequence number once it is committed."""
+    return submit(db, event).result()
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import jwt
@@ -44,11 +44,12 @@ def current_user(request: Request, db: DbDep, bearer: Annotated[str | None, Depe
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(permission: str) -> Callable[[User], User]:
+def require(permission: str) -> Callable[[User], Awaitable[User]]:
     if permission not in vocabulary().permissions:
         raise ValueError(f"unknown permission {permission!r}")
 
-    def check(user: CurrentUser) -> User:
+    # Pure checks are coroutines: FastAPI runs them on the event loop instead of a worker thread.
+    async def check(user: CurrentUser) -> User:
         if not user.can(permission):
             raise HTTPException(403, f"Your role does not allow this ({permission})")
         return user
@@ -63,7 +64,7 @@ class Purpose:
         self.code, self.detail = code, detail
 
 
-def stated_purpose(
+async def stated_purpose(
     x_spr_purpose: Annotated[str | None, Header(description="One of the enumerated purposes (roles.yaml)")] = None,
     x_spr_purpose_detail: Annotated[str | None, Header(max_length=500, description="Free text")] = None,
 ) -> Purpose:

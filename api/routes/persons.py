@@ -3,16 +3,17 @@ audited; victims' locations leave the server only for roles with view_victim_loc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
-from api.audit import AuditEvent, append
+from api.audit import AuditEvent, append, submit
 from api.auth import User
 from api.deps import DbDep, Purpose, PurposeDep, require
+from api.errors import RETRY_AFTER_SECONDS
 from queries.casegraph import case_graph, timeline
 from queries.detect import person_flags
 from queries.histories import disclosure_summary
@@ -42,26 +43,32 @@ router = APIRouter(prefix="/persons", tags=["persons"])
 PersonId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-def audit_read(
-    db: Database, request: Request, user: User, purpose: Purpose, subject: str | None, outcome: str = "ok"
-) -> None:
-    append(
-        db,
-        AuditEvent(
-            username=user.username,
-            roles=list(user.roles),
-            action=f"{request.method} {request.url.path}",
-            subject=subject,
-            purpose=purpose.code,
-            purpose_detail=purpose.detail,
-            client=request.client.host if request.client else None,
-            outcome=outcome,
-        ),
+def _read_event(request: Request, user: User, purpose: Purpose, subject: str | None, outcome: str) -> AuditEvent:
+    return AuditEvent(
+        username=user.username,
+        roles=list(user.roles),
+        action=f"{request.method} {request.url.path}",
+        subject=subject,
+        purpose=purpose.code,
+        purpose_detail=purpose.detail,
+        client=request.client.host if request.client else None,
+        outcome=outcome,
     )
 
 
-def person_read(permission: str) -> Callable[..., tuple[User, str]]:
-    """Dependency: the user may read this person for this purpose; the read is audited (refusals too)."""
+def audit_read(
+    db: Database, request: Request, user: User, purpose: Purpose, subject: str | None, outcome: str = "ok"
+) -> None:
+    append(db, _read_event(request, user, purpose, subject, outcome))
+
+
+def person_read(permission: str) -> Any:
+    """Dependency (use as the annotation's metadata): the user may read this person for this purpose; the
+    read is audited (refusals too).
+
+    An allowed read's audit entry commits while the route reads the person: the dependency waits for the
+    commit after the route returns and before the response is sent (scope "function"), so nothing leaves
+    the server unaudited, and a failed audit write answers 503 instead of the record."""
     checker = require(permission)
 
     def dep(
@@ -71,7 +78,7 @@ def person_read(permission: str) -> Callable[..., tuple[User, str]]:
         purpose: PurposeDep,
         # A default rather than Annotated: the checker is local, and annotations here are strings.
         user: User = Depends(checker),
-    ) -> tuple[User, str]:
+    ) -> Iterator[tuple[User, str]]:
         exists, agencies = person_agencies(db, person_id)
         if not exists:
             audit_read(db, request, user, purpose, person_id, outcome="not found")
@@ -80,10 +87,20 @@ def person_read(permission: str) -> Callable[..., tuple[User, str]]:
             # Agency-scoped roles learn nothing about people outside their agency, not even existence.
             audit_read(db, request, user, purpose, person_id, outcome="refused: outside agency")
             raise HTTPException(404, f"No person {person_id}")
-        audit_read(db, request, user, purpose, person_id)
-        return user, person_id
+        committed = submit(db, _read_event(request, user, purpose, person_id, "ok"))
+        try:
+            yield user, person_id
+        finally:
+            try:
+                committed.result()
+            except Exception as exc:
+                raise HTTPException(
+                    503,
+                    "The read could not be audited, so the record was not sent; retry shortly.",
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                ) from exc
 
-    return dep
+    return Depends(dep, scope="function")
 
 
 class Profile(BaseModel):
@@ -121,27 +138,28 @@ def search(
 @router.get("/{person_id}", response_model=Profile)
 def profile(
     db: DbDep,
-    access: Annotated[tuple[User, str], Depends(person_read("read_person"))],
+    access: Annotated[tuple[User, str], person_read("read_person")],
     as_of: date | None = None,
 ) -> Profile:
     """Identities (with how each was linked), flags and their reasons, RFGV history, the disclosure
     summary and the timeline."""
     _, person_id = access
     day = as_of or date.today()
-    return Profile(
-        person_id=person_id,
-        identities=person_identities(db, person_id),
-        flags=person_flags(db, person_id),
-        rfgv_history=score_history(db, person_id),
-        disclosure=disclosure_summary(db, person_id, day),
-        timeline=timeline(db, person_id, until=day),
-    )
+    with db.one_read():
+        return Profile(
+            person_id=person_id,
+            identities=person_identities(db, person_id),
+            flags=person_flags(db, person_id),
+            rfgv_history=score_history(db, person_id),
+            disclosure=disclosure_summary(db, person_id, day),
+            timeline=timeline(db, person_id, until=day),
+        )
 
 
 @router.get("/{person_id}/case-graph", response_model=CaseGraph)
 def get_case_graph(
     db: DbDep,
-    access: Annotated[tuple[User, str], Depends(person_read("read_case_graph"))],
+    access: Annotated[tuple[User, str], person_read("read_case_graph")],
     depth: Annotated[int, Query(ge=1, le=4)] = 2,
     since: date | None = None,
     until: date | None = None,
@@ -157,7 +175,7 @@ def get_case_graph(
 @router.get("/{person_id}/disclosure", response_model=DisclosureSummary)
 def get_disclosure(
     db: DbDep,
-    access: Annotated[tuple[User, str], Depends(person_read("read_disclosure"))],
+    access: Annotated[tuple[User, str], person_read("read_disclosure")],
     as_of: date | None = None,
 ) -> DisclosureSummary:
     """Clare's Law: the person's complete history across sources; victims only as a count."""
@@ -167,7 +185,7 @@ def get_disclosure(
 @router.get("/{person_id}/obligations", response_model=list[ObligationReport])
 def get_obligations(
     db: DbDep,
-    access: Annotated[tuple[User, str], Depends(person_read("read_obligations"))],
+    access: Annotated[tuple[User, str], person_read("read_obligations")],
     as_of: date | None = None,
 ) -> list[ObligationReport]:
     """Each notification duty, each notification made, and every breach the records reveal."""

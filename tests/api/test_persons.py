@@ -78,6 +78,22 @@ def test_reading_a_person_needs_a_purpose_and_is_audited(world: TestClient, db: 
     assert audit.verify(db).ok
 
 
+def test_no_record_leaves_the_server_unless_its_audit_entry_commits(world: TestClient, db: Database) -> None:
+    headers = token(world, "police_analyst")
+    # Block the next append: an entry already holds the sequence number the chain would give it.
+    seq = db.read("MATCH (h:AuditHead {name: 'audit'}) RETURN h.seq AS seq")[0]["seq"]
+    db.write("CREATE (:AuditEntry {seq: $seq})", seq=seq + 1)
+    for path, payload_key in (("/api/v1/persons/A", "identities"), ("/api/v1/persons/A/case-graph", "nodes")):
+        r = world.get(path, headers=headers)
+        assert r.status_code == 503 and r.headers["Retry-After"], (path, r.text[:200])
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert payload_key not in r.json() and "could not be audited" in r.json()["detail"]
+    db.write("MATCH (e:AuditEntry {seq: $seq}) WHERE e.hash IS NULL DELETE e", seq=seq + 1)
+    r = world.get("/api/v1/persons/A", headers=headers)
+    assert r.status_code == 200 and r.json()["identities"]
+    assert audit.query(db, subject="A")[0][0]["outcome"] == "ok" and audit.verify(db).ok
+
+
 def test_unknown_person_is_404_in_problem_shape(world: TestClient) -> None:
     r = world.get("/api/v1/persons/NOPE", headers=token(world, "police_analyst"))
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
