@@ -14,6 +14,7 @@ of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 import random
@@ -21,7 +22,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -66,45 +66,53 @@ def _run(
 ) -> Run:
     """Clients alternating profile and case-graph reads until the deadline; think = mean pause (0: none).
 
-    ``requests``: instead of a deadline, each client sends this many requests."""
+    ``requests``: instead of a deadline, each client sends this many requests. The clients are coroutines on
+    one event loop, each with its own connection, as separate people's browsers are: 50 client threads in one
+    Python process would queue for its interpreter lock, and that wait would be counted as the server's."""
+    return asyncio.run(_clients(base, headers, people, clients, seconds, think, requests))
+
+
+async def _clients(
+    base: str,
+    headers: dict[str, str],
+    people: list[str],
+    clients: int,
+    seconds: float,
+    think: float,
+    requests: int | None,
+) -> Run:
     latencies: dict[str, list[float]] = {"profile": [], "case-graph": []}
     errors: dict[str, int] = {}
-    lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
-    def client(seed: int) -> None:
+    async def client(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             n = 0
             if think:
-                time.sleep(rng.uniform(0, think))  # users do not all start at the same moment
+                await asyncio.sleep(rng.uniform(0, think))  # users do not all start at the same moment
             while n < requests if requests is not None else time.monotonic() < deadline:
                 pid = rng.choice(people)
                 kind = "profile" if n % 2 == 0 else "case-graph"
                 path = f"/persons/{pid}" if kind == "profile" else f"/persons/{pid}/case-graph?depth=2"
                 t0 = time.perf_counter()
                 try:
-                    r = http.get(path)
+                    r = await http.get(path)
                     ok = r.status_code == 200
                     key = str(r.status_code)
                 except httpx.HTTPError as exc:
                     ok, key = False, type(exc).__name__
                 elapsed = (time.perf_counter() - t0) * 1000
-                with lock:
-                    if ok:
-                        latencies[kind].append(elapsed)
-                    else:
-                        errors[key] = errors.get(key, 0) + 1
+                if ok:
+                    latencies[kind].append(elapsed)
+                else:
+                    errors[key] = errors.get(key, 0) + 1
                 n += 1
                 if think:
-                    time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
+                    await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(client(i) for i in range(clients)))
     return Run(latencies, errors, time.monotonic() - t0)
 
 
@@ -218,7 +226,7 @@ Reading the figures. Busy clients are a stress test, not 50 people: each sends i
 the last one answers, so the mean latency is about {args.clients} / throughput (Little's law):
 {args.clients} / {b_rate:.0f} per second = {args.clients / b_rate * 1000:.0f} ms, whatever one request costs. A p95
 under 100 ms for {args.clients} busy clients needs well over {args.clients * 10} requests a second, and here the 2
-cores also run Neo4j and the {args.clients} client threads themselves. People reading profiles and graphs
+cores also run Neo4j and the clients themselves. People reading profiles and graphs
 pause between requests; with a mean pause of {args.think:g} s, {args.clients} of them ask for about
 {args.clients / args.think:.0f} pages a second, and each is answered about as fast as on an idle server. What a
 request costs: the token and purpose checks, the read, and an audit entry; audit entries arriving together are
