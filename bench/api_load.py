@@ -55,7 +55,7 @@ class Run:
         return sum(len(v) for v in self.latencies.values())
 
 
-def _run(
+async def _run(
     base: str,
     headers: dict[str, str],
     people: list[str],
@@ -69,18 +69,6 @@ def _run(
     ``requests``: instead of a deadline, each client sends this many requests. The clients are coroutines on
     one event loop, each with its own connection, as separate people's browsers are: 50 client threads in one
     Python process would queue for its interpreter lock, and that wait would be counted as the server's."""
-    return asyncio.run(_clients(base, headers, people, clients, seconds, think, requests))
-
-
-async def _clients(
-    base: str,
-    headers: dict[str, str],
-    people: list[str],
-    clients: int,
-    seconds: float,
-    think: float,
-    requests: int | None,
-) -> Run:
     latencies: dict[str, list[float]] = {"profile": [], "case-graph": []}
     errors: dict[str, int] = {}
     deadline = time.monotonic() + seconds
@@ -174,8 +162,8 @@ def measure(
         token = httpx.post(f"{base}/auth/token", data=form).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", **PURPOSE}
         # Warm up: the first requests after a start plan the queries; every worker process serves a few.
-        _run(base, headers, ids, 4, 0.0, 0.0, requests=10 * workers)
-        return [_run(base, headers, ids, clients, seconds, think) for think in thinks]
+        asyncio.run(_run(base, headers, ids, 4, 0.0, 0.0, requests=10 * workers))
+        return [asyncio.run(_run(base, headers, ids, clients, seconds, think)) for think in thinks]
     finally:
         server.terminate()
         server.wait(timeout=30)
