@@ -568,11 +568,13 @@ def list_alerts(
     skip: int = 0,
     limit: int = 100,
 ) -> list[Alert]:
-    """Alerts newest first; ``agency`` keeps those routed to it, ``since`` those created after it."""
-    rows = read(
-        db, "list_alerts", agency=agency, statuses=statuses, kinds=kinds, person_id=person_id, alert_ids=alert_ids,
-        since=since, skip=skip, limit=limit,
-    )  # fmt: skip
+    """Alerts newest first; ``agency`` keeps those routed to it, ``since`` those created after it.
+    Given ``alert_ids``, only those are read (through the alert_id index, whatever else is stored)."""
+    filters = {"agency": agency, "statuses": statuses, "kinds": kinds, "person_id": person_id, "since": since}
+    if alert_ids is None:
+        rows = read(db, "list_alerts", **filters, skip=skip, limit=limit)
+    else:
+        rows = read(db, "list_alerts_by_id", alert_ids=alert_ids, **filters, skip=skip, limit=limit)
     return [Alert(**r["alert"]) for r in rows]
 
 
