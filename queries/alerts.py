@@ -501,6 +501,11 @@ def fire(
     return fired
 
 
+def _newest_first(alerts: list[Alert]) -> list[Alert]:
+    """The order list_alerts returns: created_at descending, then alert_id."""
+    return sorted(sorted(alerts, key=lambda a: a.alert_id), key=lambda a: a.created_at, reverse=True)
+
+
 def evaluate_alerts(
     db: Database,
     person_ids: list[str],
@@ -528,11 +533,16 @@ def evaluate_alerts(
             row[name] = [k for lab, k in evidence if lab == label]
         rows[f.alert_id] = row
     created: set[str] = set()
+    stored: list[Alert] = []
     for batch in chunks(list(rows.values()), batch_size):
+        # No read-back: a new alert holds what its row gave, and the write returns one stored before as it is.
         for r in write(db, "merge_alerts", rows=batch, created_at=at, status=OPEN):
             if r["created"]:
                 created.add(r["alert_id"])
-    alerts = list_alerts(db, alert_ids=sorted(rows), limit=max(len(rows), 1)) if rows else []
+                stored.append(Alert(**rows[r["alert_id"]], status=OPEN, created_at=at))
+            else:
+                stored.append(Alert(**r["stored"]))
+    alerts = _newest_first(stored)
     by_kind: dict[str, int] = {}
     for a in alerts:
         by_kind[a.kind] = by_kind.get(a.kind, 0) + 1
@@ -568,11 +578,13 @@ def list_alerts(
     skip: int = 0,
     limit: int = 100,
 ) -> list[Alert]:
-    """Alerts newest first; ``agency`` keeps those routed to it, ``since`` those created after it."""
-    rows = read(
-        db, "list_alerts", agency=agency, statuses=statuses, kinds=kinds, person_id=person_id, alert_ids=alert_ids,
-        since=since, skip=skip, limit=limit,
-    )  # fmt: skip
+    """Alerts newest first; ``agency`` keeps those routed to it, ``since`` those created after it.
+    Given ``alert_ids``, only those are read (through the alert_id index, whatever else is stored)."""
+    filters = {"agency": agency, "statuses": statuses, "kinds": kinds, "person_id": person_id, "since": since}
+    if alert_ids is None:
+        rows = read(db, "list_alerts", **filters, skip=skip, limit=limit)
+    else:
+        rows = read(db, "list_alerts_by_id", alert_ids=alert_ids, **filters, skip=skip, limit=limit)
     return [Alert(**r["alert"]) for r in rows]
 
 

@@ -363,6 +363,31 @@ def test_acknowledge_then_close_with_notes_and_agency_scope(g: GraphFactory) -> 
     assert list_alerts(g.db, alert_ids=[alert.alert_id])[0].status == CLOSED
 
 
+def test_alerts_by_id_are_those_ids_only_as_the_full_list_has_them(g: GraphFactory) -> None:
+    """list_alerts given ids looks them up (list_alerts_by_id) and returns what the full list returns for
+    them, in its order, filters applied; evaluate_alerts returns its alerts as stored, in the same order."""
+    s, _, _ = serial_history(g)
+    t, _, _ = serial_history(g, "T")
+    stamp(g.db, OLD)
+    g.incident(s, g.person("S-V3"), "2026-03-01", agency="NBR")
+    g.incident(s, g.person("S-V4"), "2026-03-02", agency="CLE")
+    g.incident(t, g.person("T-V3"), "2026-03-03", agency="NBR")
+    stamp(g.db, NEW)
+    first = evaluate(g.db, "S", "T")
+    everything = list_alerts(g.db, limit=1000)
+    assert first.alerts == everything and len(everything) >= 3
+    ids = [a.alert_id for a in everything]
+    acknowledge(g.db, ids[0], "nbr.user", "seen")
+    everything = list_alerts(g.db, limit=1000)
+    assert evaluate(g.db, "S", "T").alerts == everything  # an alert raised before comes back as it is stored
+    some = [ids[2], ids[0], "ALR-NO-SUCH-ALERT", ids[2]]
+    assert list_alerts(g.db, alert_ids=some) == [a for a in everything if a.alert_id in some]
+    assert list_alerts(g.db, alert_ids=[]) == []
+    for filters in ({"agency": "CLE"}, {"statuses": ["OPEN"]}, {"person_id": "T"}, {"kinds": ["NEWLY_SERIAL"]}):
+        assert list_alerts(g.db, alert_ids=ids, **filters) == list_alerts(g.db, **filters)  # type: ignore[arg-type]
+    assert list_alerts(g.db, alert_ids=ids, skip=1, limit=1) == everything[1:2]
+
+
 # -- the generator's planted patterns, loaded through the ingest ---------------------------------------
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
