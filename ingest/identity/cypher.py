@@ -63,28 +63,30 @@ def _write_keys(props: tuple[str, ...]) -> LiteralString:
     return _q(f"UNWIND $rows AS row MATCH (r:{PR} {{uid: row.uid}}) SET {sets}, r.{_prop('block_version')} = $version")
 
 
-def _seek(prop: str) -> LiteralString:
-    return _q(f"UNWIND $values AS v MATCH (r:{PR} {{{_prop(prop)}: v}}) RETURN DISTINCT r.uid AS uid")
-
-
-WRITE_KEYS = _write_keys(tuple(KEYS))
-SEEK = {prop: _seek(prop) for prop in KEYS}
-COUNT_RECORDS = _q(f"MATCH (r:{PR}) RETURN count(r) AS n")
-COUNT_KEYED = _q(f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} = $version RETURN count(r) AS n")
-UNKEYED = _q(
-    f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} IS NULL OR r.{_prop('block_version')} <> $version "
-    "RETURN r.uid AS uid"
-)
-# The records tied to some incidents in the same part (suspect, victim, witness), as READ_RECORDS derives
-# the part: an outcome is a suspect's, a DASH or DARA assessment a victim's.
-SHARE_INCIDENT = _q(
-    f"UNWIND $events AS e MATCH (i:{_M.label('Incident')} {{uid: e.incident}}) "
+# The records sharing a stored key with some records (``$values``: key property -> values), or an incident
+# in the same part (``$events``), in one query: a branch of index seeks per key, and a walk from each
+# incident, as READ_RECORDS derives the part (an outcome is a suspect's, a DASH or DARA assessment a victim's).
+FIND_CANDIDATES = _q(
+    "CALL () { "
+    + " UNION ".join(
+        f"UNWIND coalesce($values.{_prop(p)}, []) AS v MATCH (r:{PR} {{{_prop(p)}: v}}) RETURN r.uid AS uid"
+        for p in KEYS
+    )
+    + f" UNION UNWIND $events AS e MATCH (i:{_M.label('Incident')} {{uid: e.incident}}) "
     "CALL (i, e) { "
     f"MATCH (o:{PR})-[x:{SUSPECT_IN}|{VICTIM_IN}|{WITNESS_IN}]->(i) WHERE type(x) = e.type RETURN o "
     f"UNION MATCH (o:{PR})-[:{HAS_OUTCOME}]->(:{OUTCOME})-[:{OUTCOME_FOR}]->(i) WHERE e.part = 'S' RETURN o "
     f"UNION MATCH (o:{PR})<-[:{ASSESSES}]-(s:{_M.label('Assessment')})-[:{ASSESSMENT_FOR}]->(i) "
     "WHERE e.part = 'V' AND s.kind IN ['DASH', 'DARA'] RETURN o } "
-    "RETURN DISTINCT o.uid AS uid"
+    "RETURN o.uid AS uid } "
+    "RETURN uid"
+)
+WRITE_KEYS = _write_keys(tuple(KEYS))
+COUNT_RECORDS = _q(f"MATCH (r:{PR}) RETURN count(r) AS n")
+COUNT_KEYED = _q(f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} = $version RETURN count(r) AS n")
+UNKEYED = _q(
+    f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} IS NULL OR r.{_prop('block_version')} <> $version "
+    "RETURN r.uid AS uid"
 )
 
 # MATCHES edges are stored once per pair, from the lower uid to the higher.

@@ -321,14 +321,12 @@ def _frame(
         result.keys_backfilled = len(lacking)
         clock("backfill keys")
     values, events = lookups(fresh.table)
-    found: set[str] = set()
-    for prop, vals in values.items():
-        for chunk in _chunks(vals):
-            found |= {r["uid"] for r in db.read(q.SEEK[prop], values=chunk)}
     parts = {"S": q.SUSPECT_IN, "V": q.VICTIM_IN, "W": q.WITNESS_IN}
-    rows = [{**e, "type": parts[e["part"]]} for e in events if e["part"] in parts]
-    for chunk in _chunks(rows):
-        found |= {r["uid"] for r in db.read(q.SHARE_INCIDENT, events=chunk)}
+    incidents = [{**e, "type": parts[e["part"]]} for e in events if e["part"] in parts]
+    found: set[str] = set()
+    for i in range(0, max([len(v) for v in values.values()] + [len(incidents), 1]), CHUNK):
+        some = {prop: vals[i : i + CHUNK] for prop, vals in values.items() if vals[i : i + CHUNK]}
+        found |= {r["uid"] for r in db.read(q.FIND_CANDIDATES, values=some, events=incidents[i : i + CHUNK])}
     clock("find candidates")
     held = read_frame(db, threads=threads, uids=sorted(found - new))
     clock("read")

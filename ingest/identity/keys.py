@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
@@ -123,7 +123,3 @@ def lookups(table: pa.Table) -> tuple[dict[str, list[str]], list[dict[str, str]]
 def merge_tables(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
     parts = [t for t in tables if t.num_rows]
     return pa.concat_tables(parts) if parts else schema.empty_table()
-
-
-def missing(row: Mapping[str, Any], version: str) -> bool:
-    return row.get(VERSION) != version
