@@ -13,7 +13,7 @@ repairs a link that is missing, and never creates one from an outdated version.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, LiteralString
 
@@ -119,6 +119,20 @@ class NodePlan:
     upsert: LiteralString
     stale: tuple[LiteralString, ...] = ()
     links: tuple[LiteralString, ...] = ()
+    # Over $keys of written rows: marks the PersonRecords whose identity-stage input the rows change, so
+    # that their stored blocking keys are computed again (ingest.identity.keys).
+    rekey: LiteralString | None = None
+
+
+_PR = _M.label("PersonRecord")
+_KEY_VERSION = "block_version"
+if _KEY_VERSION not in _M.nodes[_PR].properties:
+    raise ValueError(f"{_PR}.{_KEY_VERSION} is not declared in model.yaml")
+REKEY_PERSONS: LiteralString = f"UNWIND $keys AS k MATCH (n:{_PR} {{uid: k}}) REMOVE n.{_KEY_VERSION}"
+REKEY_RESIDENTS: LiteralString = (
+    f"UNWIND $keys AS k MATCH (:{_M.label('Address')} {{uid: k}})<-[:{_M.rel_type('LIVES_AT')}]-(n:{_PR}) "
+    f"REMOVE n.{_KEY_VERSION}"
+)
 
 
 def _node(
@@ -149,15 +163,23 @@ MERGE_ORDER_REQUIREMENTS: LiteralString = (
 
 NODE_PLANS: dict[str, NodePlan] = {
     "agency": _node("Agency", "code"),
-    "person": _node(
-        "PersonRecord",
-        owned=[("RECORDED_BY", True)],
-        links=[_link("PersonRecord", "RECORDED_BY", "Agency", "code", "row.source_system", outgoing=True)],
+    "person": replace(
+        _node(
+            "PersonRecord",
+            owned=[("RECORDED_BY", True)],
+            links=[_link("PersonRecord", "RECORDED_BY", "Agency", "code", "row.source_system", outgoing=True)],
+        ),
+        rekey=REKEY_PERSONS,
     ),
-    "address": _node(
-        "Address",
-        owned=[("LIVES_AT", False)],
-        links=[_link("Address", "LIVES_AT", "PersonRecord", "uid", "row.person_ref", outgoing=False, props="row.link")],
+    "address": replace(
+        _node(
+            "Address",
+            owned=[("LIVES_AT", False)],
+            links=[
+                _link("Address", "LIVES_AT", "PersonRecord", "uid", "row.person_ref", outgoing=False, props="row.link")
+            ],
+        ),
+        rekey=REKEY_RESIDENTS,
     ),
     "incident": _node(
         "Incident",
@@ -499,11 +521,15 @@ def batch_work(
             upgraded = [d["key"] for d in done if d["before"] > 0]
             result.upgraded = len(upgraded)
             if upgraded:
+                if plan.rekey is not None:  # the records it was linked to before (an address moved to another)
+                    _consume(tx, plan.rekey, keys=upgraded)
                 for q in plan.stale:
                     _consume(tx, q, keys=upgraded)
             slim = [{k: v for k, v in r.items() if k not in ("props", "temporal")} for r in rows]
             for q in plan.links:
                 _consume(tx, q, rows=slim, **common)
+            if plan.rekey is not None and done:
+                _consume(tx, plan.rekey, keys=[d["key"] for d in done])
         elif record_type == "involvement":
             # Only a version above 1 can replace an earlier one: first versions skip the clean-up.
             later = [r for r in rows if r["record_version"] > 1]

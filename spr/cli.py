@@ -279,6 +279,10 @@ def resolve_command(
         f"{result.pairs_stored:,} scored pairs stored, {result.linked:,} links written, "
         f"{result.persons_created:,} Persons created, {result.merges} merges, {result.splits} splits{flagged}"
     )
+    console.print(
+        f"Read {result.read_records:,} of {result.records:,} person records"
+        + (f"; blocking keys stored for {result.keys_written:,}" if result.keys_written else "")
+    )
     console.print(f"Review queue: {sizes.get('OPEN', 0):,} open ({result.refused} held back by cluster checks)")
 
 

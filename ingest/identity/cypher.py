@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from graph_schema import vocabulary
+from ingest.identity.keys import KEYS
 
 _M = vocabulary().model
 PR, P, RT = _M.label("PersonRecord"), _M.label("Person"), _M.rel_type("RESOLVES_TO")
@@ -26,9 +27,9 @@ def _q(text: str) -> LiteralString:
 
 
 # Every person record in one pass, with what the matching model reads and the record's current link: the
-# latest address (the highest address uid), the incidents it is tied to with the part played, and its Person.
-READ_RECORDS = _q(
-    f"MATCH (r:{PR}) "
+# latest address (the highest address uid), the incidents it is tied to with the part played, and its Person;
+# and which derivation its stored blocking keys come from. READ_RECORDS_OF: the same for some records.
+_RECORD = (
     "RETURN r.uid AS uid, r.source_system AS source_system, r.first_name AS first_name, "
     "r.middle_names AS middle_names, r.last_name AS last_name, r.aliases AS aliases, r.dob AS dob, r.sex AS sex, "
     "r.pnc_id AS pnc_id, r.other_ids AS other_ids, r.postcode AS postcode, "
@@ -40,7 +41,52 @@ READ_RECORDS = _q(
     f"+ COLLECT {{ MATCH (s)-[:{ASSESSES}]->(r) WHERE s.kind IN ['DASH', 'DARA'] "
     f"MATCH (s)-[:{ASSESSMENT_FOR}]->(si) RETURN si.uid + '#V' }} AS events, "
     f"COLLECT {{ MATCH (r)-[x:{RT}]->(p:{P}) "
-    "RETURN {person_id: p.person_id, method: x.method, probability: x.probability} } AS links"
+    "RETURN {person_id: p.person_id, method: x.method, probability: x.probability} } AS links, "
+    "r.block_version AS block_version"
+)
+READ_RECORDS = _q(f"MATCH (r:{PR}) " + _RECORD)
+READ_RECORDS_OF = _q(f"UNWIND $uids AS u MATCH (r:{PR} {{uid: u}}) " + _RECORD)
+
+# Blocking keys (ingest.identity.keys): written when a record is prepared for scoring; each key property
+# has a range index, so the records sharing a key with new records are found by index seeks.
+_PR_PROPS = _M.nodes[PR].properties
+
+
+def _prop(name: str) -> str:
+    if name not in _PR_PROPS:
+        raise ValueError(f"{name!r} is not a PersonRecord property in model.yaml")
+    return name
+
+
+def _write_keys(props: tuple[str, ...]) -> LiteralString:
+    sets = ", ".join(f"r.{_prop(p)} = row.{p}" for p in props)
+    return _q(f"UNWIND $rows AS row MATCH (r:{PR} {{uid: row.uid}}) SET {sets}, r.{_prop('block_version')} = $version")
+
+
+# The records sharing a stored key with some records (``$values``: key property -> values), or an incident
+# in the same part (``$events``), in one query: a branch of index seeks per key, and a walk from each
+# incident, as READ_RECORDS derives the part (an outcome is a suspect's, a DASH or DARA assessment a victim's).
+FIND_CANDIDATES = _q(
+    "CALL () { "
+    + " UNION ".join(
+        f"UNWIND coalesce($values.{_prop(p)}, []) AS v MATCH (r:{PR} {{{_prop(p)}: v}}) RETURN r.uid AS uid"
+        for p in KEYS
+    )
+    + f" UNION UNWIND $events AS e MATCH (i:{_M.label('Incident')} {{uid: e.incident}}) "
+    "CALL (i, e) { "
+    f"MATCH (o:{PR})-[x:{SUSPECT_IN}|{VICTIM_IN}|{WITNESS_IN}]->(i) WHERE type(x) = e.type RETURN o "
+    f"UNION MATCH (o:{PR})-[:{HAS_OUTCOME}]->(:{OUTCOME})-[:{OUTCOME_FOR}]->(i) WHERE e.part = 'S' RETURN o "
+    f"UNION MATCH (o:{PR})<-[:{ASSESSES}]-(s:{_M.label('Assessment')})-[:{ASSESSMENT_FOR}]->(i) "
+    "WHERE e.part = 'V' AND s.kind IN ['DASH', 'DARA'] RETURN o } "
+    "RETURN o.uid AS uid } "
+    "RETURN uid"
+)
+WRITE_KEYS = _write_keys(tuple(KEYS))
+COUNT_RECORDS = _q(f"MATCH (r:{PR}) RETURN count(r) AS n")
+COUNT_KEYED = _q(f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} = $version RETURN count(r) AS n")
+UNKEYED = _q(
+    f"MATCH (r:{PR}) WHERE r.{_prop('block_version')} IS NULL OR r.{_prop('block_version')} <> $version "
+    "RETURN r.uid AS uid"
 )
 
 # MATCHES edges are stored once per pair, from the lower uid to the higher.

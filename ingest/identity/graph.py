@@ -27,8 +27,9 @@ from neo4j import ManagedTransaction
 from ingest.identity import cypher as q
 from ingest.identity.cluster import cluster_records
 from ingest.identity.config import IdentitySettings, identity_settings
+from ingest.identity.keys import key_rows, key_version, lookups, merge_tables, uncovered_rules
 from ingest.identity.matching import TrainedModel, load_model, score, train
-from ingest.identity.prepare import RAW_SCHEMA, prepare_fast, raw_row
+from ingest.identity.prepare import RAW_SCHEMA, SCHEMA, prepare_fast, raw_row
 from spr.db import Database
 
 READ_BATCH = 20_000  # records prepared into one Arrow batch while reading
@@ -51,6 +52,9 @@ class ResolveResult:
     review_open: int = 0
     refused: int = 0
     model_version: str = ""
+    read_records: int = 0  # PersonRecords read into the frame (all of them, or those sharing a key)
+    keys_written: int = 0  # records whose blocking keys were stored
+    keys_backfilled: int = 0  # of those, records held before and found without keys (or changed since)
     affected_person_ids: list[str] = field(default_factory=list)  # Persons whose records changed
     retired_person_ids: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
@@ -76,6 +80,7 @@ class Current:
 class GraphFrame:
     table: pa.Table  # the model's frame (prepare.SCHEMA), one row per PersonRecord
     current: dict[str, Current]
+    key_versions: dict[str, str | None] = field(default_factory=dict)  # the derivation of each record's keys
 
 
 class _Clock:
@@ -117,45 +122,61 @@ def _pnc(value: Any) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def read_frame(db: Database, *, threads: int | None = None) -> GraphFrame:
-    """Every PersonRecord as the model's frame, and its current link, in one streamed read: records are
-    collected into Arrow a batch at a time as they arrive and prepared together in DuckDB."""
+def read_frame(db: Database, *, threads: int | None = None, uids: Sequence[str] | None = None) -> GraphFrame:
+    """Every PersonRecord (or, with ``uids``, those of them the graph holds) as the model's frame, and its
+    current link, in one streamed read: records are collected into Arrow a batch at a time as they arrive
+    and prepared together in DuckDB."""
+    reads: list[tuple[LiteralString, dict[str, Any]]]
+    if uids is None:
+        reads = [(q.READ_RECORDS, {})]
+    else:
+        reads = [(q.READ_RECORDS_OF, {"uids": chunk}) for chunk in _chunks(sorted(set(uids)))]
 
-    def work(tx: ManagedTransaction) -> tuple[list[pa.RecordBatch], dict[str, Current]]:
+    def work(tx: ManagedTransaction) -> tuple[list[pa.RecordBatch], dict[str, Current], dict[str, str | None]]:
         current: dict[str, Current] = {}
+        versions: dict[str, str | None] = {}
         batches: list[pa.RecordBatch] = []
         rows: list[dict[str, Any]] = []
-        res = tx.run(q.READ_RECORDS, suspect=q.SUSPECT_IN, victim=q.VICTIM_IN)
-        keys = res.keys()
-        for rec in res:
-            r = dict(zip(keys, rec.values(), strict=True))  # Record.data() costs twice the whole read
-            address = r.pop("address")
-            a_postcode, a_line1, a_town = address[0] if address else (None, None, None)
-            own = r["postcode"]
-            r["postcode"] = own if own is not None else a_postcode
-            r["address_line1"] = a_line1 if own is None or own == a_postcode else None
-            r["town"] = a_town
-            dob = r.get("dob")
-            r["dob"] = dob.to_native() if dob is not None and hasattr(dob, "to_native") else dob
-            links = sorted(r.pop("links"), key=lambda x: str(x.get("person_id")))
-            link = links[0] if links else {}
-            row = raw_row(r)
-            prob = link.get("probability")
-            current[row["uid"]] = Current(
-                r.get("source_system") or row["uid"].split("/", 1)[0], _pnc(r.get("pnc_id")),
-                link.get("person_id"), link.get("method"), None if prob is None else float(prob),
-            )  # fmt: skip
-            rows.append(row)
-            if len(rows) >= READ_BATCH:
-                batches.append(pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA))
-                rows = []
+        for query, params in reads:
+            res = tx.run(query, suspect=q.SUSPECT_IN, victim=q.VICTIM_IN, **params)
+            keys = res.keys()
+            for rec in res:
+                r = dict(zip(keys, rec.values(), strict=True))  # Record.data() costs twice the whole read
+                row = _raw(r, current, versions)
+                rows.append(row)
+                if len(rows) >= READ_BATCH:
+                    batches.append(pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA))
+                    rows = []
         if rows:
             batches.append(pa.RecordBatch.from_pylist(rows, schema=RAW_SCHEMA))
-        return batches, current
+        return batches, current, versions
 
-    batches, current = db.execute_read(work)
+    batches, current, versions = db.execute_read(work)
     raw = pa.Table.from_batches(batches, schema=RAW_SCHEMA)
-    return GraphFrame(prepare_fast(raw, threads=threads), current)
+    return GraphFrame(prepare_fast(raw, threads=threads), current, versions)
+
+
+def _raw(r: dict[str, Any], current: dict[str, Current], versions: dict[str, str | None]) -> dict[str, Any]:
+    """One row of READ_RECORDS as a raw frame row; its link goes to ``current``, its keys' version to
+    ``versions``."""
+    address = r.pop("address")
+    a_postcode, a_line1, a_town = address[0] if address else (None, None, None)
+    own = r["postcode"]
+    r["postcode"] = own if own is not None else a_postcode
+    r["address_line1"] = a_line1 if own is None or own == a_postcode else None
+    r["town"] = a_town
+    dob = r.get("dob")
+    r["dob"] = dob.to_native() if dob is not None and hasattr(dob, "to_native") else dob
+    links = sorted(r.pop("links"), key=lambda x: str(x.get("person_id")))
+    link = links[0] if links else {}
+    row = raw_row(r)
+    prob = link.get("probability")
+    current[row["uid"]] = Current(
+        r.get("source_system") or row["uid"].split("/", 1)[0], _pnc(r.get("pnc_id")),
+        link.get("person_id"), link.get("method"), None if prob is None else float(prob),
+    )  # fmt: skip
+    versions[row["uid"]] = r.pop("block_version", None)
+    return row
 
 
 def train_from_graph(
@@ -183,32 +204,29 @@ def resolve(
     cfg: IdentitySettings | None = None,
     at: datetime | None = None,
     threads: int | None = None,
+    keyed: bool = True,
 ) -> ResolveResult:
     """Resolve PersonRecords to Persons.
 
     Incremental by default: the given records (or, with none given, every record the model has not
     resolved: no Person yet, or linked by the exact-identifier stage only) are scored against all
-    records and the Persons they touch are re-derived. ``full`` scores every pair again (after
-    retraining) and re-derives every Person; Person ids are kept where the people are the same.
+    records and the Persons they touch are re-derived. Only the records that share a blocking key with
+    them are read (``keyed``; False reads every record, as before the keys were stored: the same pairs).
+    ``full`` scores every pair again (after retraining) and re-derives every Person; Person ids are kept
+    where the people are the same.
     """
     cfg = cfg or identity_settings()
     model = model or load_model(model_path)
     at = at or datetime.now(UTC)
     result = ResolveResult(model_version=model.version)
     clock = _Clock(result.seconds)
-    frame = read_frame(db, threads=threads)
-    clock("read")
+    frame, new, result.records = _frame(db, record_uids, full=full, keyed=keyed, cfg=cfg, threads=threads,
+                                        result=result, clock=clock)  # fmt: skip
     known = frame.current
-    result.records = len(known)
-    if full:
-        new = set(known)
-    elif record_uids is None:
-        new = {u for u, c in known.items() if not c.by_model}
-    else:
-        new = set(record_uids) & known.keys()
+    result.read_records = len(known)
     if not new:
         return result
-    everything = len(new) == len(known)
+    everything = len(new) == result.records
     scored = score(frame.table, model, new_ids=None if everything else new, min_probability=cfg.thresholds.review,
                    threads=threads, cfg=cfg)  # fmt: skip
     clock("score")
@@ -251,6 +269,106 @@ def resolve(
     return result
 
 
+def _frame(
+    db: Database,
+    record_uids: Sequence[str] | None,
+    *,
+    full: bool,
+    keyed: bool,
+    cfg: IdentitySettings,
+    threads: int | None,
+    result: ResolveResult,
+    clock: _Clock,
+) -> tuple[GraphFrame, set[str], int]:
+    """The frame to score, the records to score as new, and how many records the register holds.
+
+    Incremental and keyed: the new records, and the records sharing a blocking key (or an incident in the
+    same part) with them, found by index seeks: every pair the full frame would score with a new record
+    is in this frame. Records whose keys are missing or were derived otherwise (stored before keys
+    existed, loaded in bulk, changed since) get them first; when that is most of the register, the whole
+    register is read instead, and every record's keys are written from that read."""
+    version = key_version()
+    uncovered = uncovered_rules(cfg)
+    if uncovered and keyed and not full:
+        log.warning("identity resolution: no stored key for the blocking rule(s) %s: reading every record",
+                    ", ".join(uncovered))  # fmt: skip
+    if full or not keyed or uncovered:
+        return _whole(db, record_uids, full=full, version=version, threads=threads, result=result, clock=clock)
+    total = int(db.read(q.COUNT_RECORDS)[0]["n"])
+    wanted = unresolved(db) if record_uids is None else sorted(set(record_uids))
+    if not wanted:
+        clock("read")
+        return GraphFrame(SCHEMA.empty_table(), {}), set(), total
+    if len(wanted) * 2 >= total:  # most of the register is new: one scan beats a seek per record
+        return _whole(db, record_uids, full=False, version=version, threads=threads, result=result, clock=clock)
+    fresh = read_frame(db, threads=threads, uids=wanted)
+    new = set(fresh.current)
+    result.keys_written += _store_keys(db, fresh.table, version)
+    clock("read")
+    unkeyed = total - int(db.read(q.COUNT_KEYED, version=version)[0]["n"])
+    if unkeyed:
+        lacking = sorted({r["uid"] for r in db.read(q.UNKEYED, version=version)} - new)
+        if len(lacking) * 2 >= total:
+            log.warning("identity resolution: %d of %d records have no blocking keys yet: reading every record "
+                        "once and storing their keys", len(lacking), total)  # fmt: skip
+            return _whole(db, record_uids, full=False, version=version, threads=threads, result=result, clock=clock)
+        log.warning("identity resolution: computing the blocking keys of %d record(s) stored without them "
+                    "(or changed since)", len(lacking))  # fmt: skip
+        for i, chunk in enumerate(_chunks(lacking, READ_BATCH)):
+            result.keys_written += _store_keys(db, read_frame(db, threads=threads, uids=chunk).table, version)
+            log.warning("identity resolution: blocking keys stored for %d of %d record(s)",
+                        min((i + 1) * READ_BATCH, len(lacking)), len(lacking))  # fmt: skip
+        result.keys_backfilled = len(lacking)
+        clock("backfill keys")
+    values, events = lookups(fresh.table)
+    parts = {"S": q.SUSPECT_IN, "V": q.VICTIM_IN, "W": q.WITNESS_IN}
+    incidents = [{**e, "type": parts[e["part"]]} for e in events if e["part"] in parts]
+    found: set[str] = set()
+    for i in range(0, max([len(v) for v in values.values()] + [len(incidents), 1]), CHUNK):
+        some = {prop: vals[i : i + CHUNK] for prop, vals in values.items() if vals[i : i + CHUNK]}
+        found |= {r["uid"] for r in db.read(q.FIND_CANDIDATES, values=some, events=incidents[i : i + CHUNK])}
+    clock("find candidates")
+    held = read_frame(db, threads=threads, uids=sorted(found - new))
+    clock("read")
+    frame = GraphFrame(merge_tables((fresh.table, held.table), SCHEMA), {**held.current, **fresh.current})
+    log.info("identity resolution: %d new record(s), %d of %d records read", len(new), len(frame.current), total)
+    return frame, new, total
+
+
+def _whole(
+    db: Database,
+    record_uids: Sequence[str] | None,
+    *,
+    full: bool,
+    version: str,
+    threads: int | None,
+    result: ResolveResult,
+    clock: _Clock,
+) -> tuple[GraphFrame, set[str], int]:
+    """Every record read; the keys of those whose keys are missing or stale are written from that read."""
+    frame = read_frame(db, threads=threads)
+    clock("read")
+    known = frame.current
+    if full:
+        new = set(known)
+    elif record_uids is None:
+        new = {u for u, c in known.items() if not c.by_model}
+    else:
+        new = set(record_uids) & known.keys()
+    stale = {u for u, v in frame.key_versions.items() if v != version}
+    if stale:
+        result.keys_written += _store_keys(db, frame.table, version, stale)
+        clock("store keys")
+    return frame, new, len(known)
+
+
+def _store_keys(db: Database, table: pa.Table, version: str, only: set[str] | None = None) -> int:
+    rows = key_rows(table, only)
+    for chunk in _chunks(rows):
+        db.write(q.WRITE_KEYS, rows=chunk, version=version)
+    return len(rows)
+
+
 def _expand(db: Database, uids: set[str], review: float) -> set[str]:
     """The records whose Person can change when ``uids`` change: their stored neighbours and every
     member of the Persons of both, to a fixed point."""
@@ -272,7 +390,8 @@ def _read_current(db: Database, scope: Sequence[str]) -> dict[str, Current]:
     for chunk in _chunks(scope):
         for r in db.read(q.READ_CURRENT, uids=chunk):
             prob = r.get("probability")
-            out[r["uid"]] = Current(r["source_system"], _pnc(r.get("pnc_id")), r.get("person_id"), r.get("method"),
+            source = r["source_system"] or r["uid"].split("/", 1)[0]
+            out[r["uid"]] = Current(source, _pnc(r.get("pnc_id")), r.get("person_id"), r.get("method"),
                                     None if prob is None else float(prob))  # fmt: skip
     return out
 
@@ -312,15 +431,16 @@ def recluster(
     clock: _Clock | None = None,
 ) -> ResolveResult:
     """Re-derive the Persons of ``uids`` (and of everything connected to them) from the stored pairs and
-    the analysts' decisions, and write the differences. ``current``, when the caller has just read every
-    record (``read_frame``), saves reading the records' links again."""
+    the analysts' decisions, and write the differences. ``current``, what the caller has just read of the
+    records (``read_frame``), saves reading their links again; the rest of the scope is read here."""
     cfg = cfg or identity_settings()
     at = at or datetime.now(UTC)
     clock = clock or _Clock({})
     scope = sorted(_expand(db, set(uids), cfg.thresholds.review))
     if not scope:
         return ResolveResult()
-    held = {u: current[u] for u in scope if u in current} if current is not None else _read_current(db, scope)
+    held = {u: current[u] for u in scope if u in current} if current is not None else {}
+    held |= _read_current(db, [u for u in scope if u not in held])  # beyond the records the caller read
     edges, versions = _read_edges(db, scope)
     clock("read neighbourhood")
     version = model_version or (versions.most_common(1)[0][0] if versions else "")
