@@ -193,7 +193,9 @@ def main() -> None:
 on {platform.machine()}, {os.cpu_count()} CPUs, against the local Neo4j with the demo data loaded; the API
 ran under uvicorn with {args.workers} worker processes on the same machine as Neo4j and the clients.
 Each request is a real read: authenticated, purposed, and written to the hash-chained audit log. The
-case graph is read at depth 2.
+case graph is read at depth 2. The clients are coroutines on one event loop in one process, each with its
+own connection (until 2026-12-04 they were 50 threads, whose wait for the client process's interpreter lock
+was counted as server latency).
 
 **Users**: {args.clients} clients, each pausing a random time between requests (mean {args.think:g} s), as people do.
 
@@ -218,9 +220,10 @@ cores also run Neo4j and the clients themselves. People reading profiles and gra
 pause between requests; with a mean pause of {args.think:g} s, {args.clients} of them ask for about
 {args.clients / args.think:.0f} pages a second, and each is answered about as fast as on an idle server. What a
 request costs: the token and purpose checks, the read, and an audit entry; audit entries arriving together are
-committed together (one head lock and one commit for the lot: `api/audit.py`), which took the profile read
-from 3.2 s to 0.8 s p50 under the busy load before the case-graph change. More throughput: more API worker
-processes on more cores, and read replicas (docs/scaling.md)."""
+committed together (one head lock and one commit for the lot: `api/audit.py`), and a person read's entry
+commits while the record is read, the response waiting for it; the profile's five reads share one read
+transaction (`Database.one_read`); the permission and purpose checks run on the event loop. More throughput:
+more API worker processes on more cores, and read replicas (docs/scaling.md)."""
     write_section("API load", body)
     print(body)
 
