@@ -8,6 +8,7 @@ Folders are read one level deep (a generator's ``truth/`` folder beside the data
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -52,7 +53,7 @@ class SourceFile:
     lines: int  # physical lines, for progress and time-left estimates
     sha256: str
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         return str(self.path)
 

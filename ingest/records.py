@@ -241,7 +241,7 @@ class BaseRecord(BaseModel):
     @classmethod
     def _empty_is_missing(cls, data: Any) -> Any:
         if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
+            return _without_empty(data)
         return data
 
     @model_validator(mode="after")
@@ -292,6 +292,17 @@ class BaseRecord(BaseModel):
 
     def to_json_line(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+def _without_empty(data: Mapping[str, Any]) -> Any:
+    """The record without its empty (or blank) text values; most have none and are passed on, not copied."""
+    if isinstance(data, dict):
+        for v in data.values():
+            if isinstance(v, str) and (not v or v.isspace()):  # v.strip() == ""
+                break
+        else:
+            return data
+    return {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
 
 
 @functools.cache
