@@ -8,6 +8,7 @@ Folders are read one level deep (a generator's ``truth/`` folder beside the data
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -52,7 +53,7 @@ class SourceFile:
     lines: int  # physical lines, for progress and time-left estimates
     sha256: str
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         return str(self.path)
 
@@ -137,45 +138,55 @@ def _decode(f: SourceFile, line_no: int, data: bytes) -> tuple[str | None, Rejec
     return text, None
 
 
-def read_ndjson(f: SourceFile) -> Iterator[RawRecord]:
+def ndjson_lines(f: SourceFile) -> Iterator[tuple[int, bytes]]:
+    """The lines of an NDJSON file that hold a record (readable or not), with their numbers: blank lines are
+    left out. Each becomes exactly one RawRecord (``ndjson_record``)."""
     with f.path.open("rb") as fh:
         for line_no, data in enumerate(fh, start=1):
-            text, err = _decode(f, line_no, data)
-            if err is not None:
-                yield RawRecord(f.name, line_no, None, err.raw or "", err)
+            if data[:1] != b"{" and _blank(data, line_no):
                 continue
-            assert text is not None
-            body = text.rstrip("\r\n")
-            if not body.strip():
-                continue
-            try:
-                obj = json.loads(body, object_pairs_hook=_object)
-            except json.JSONDecodeError as exc:
-                # The parser ran out of text: the line was cut short (a partial write, a copy that stopped).
-                what = "truncated line" if exc.pos >= len(body.rstrip()) - 1 else "not valid JSON"
-                yield RawRecord(
-                    f.name,
-                    line_no,
-                    None,
-                    body,
-                    _reject(f, line_no, "(record)", f"{what}: {exc.msg} at column {exc.colno}", body),
-                )
-                continue
-            except DuplicateField as exc:
-                yield RawRecord(f.name, line_no, None, body, _reject(f, line_no, exc.field, str(exc), body))
-                continue
-            except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
-                why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-                yield RawRecord(
-                    f.name, line_no, None, body, _reject(f, line_no, "(record)", f"not valid JSON: {why}", body)
-                )
-                continue
-            if not isinstance(obj, dict):
-                yield RawRecord(
-                    f.name, line_no, None, body, _reject(f, line_no, "(record)", "a record must be a JSON object", body)
-                )
-                continue
-            yield RawRecord(f.name, line_no, obj, body)
+            yield line_no, data
+
+
+def _blank(data: bytes, line_no: int) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False  # a reject, not a blank line
+    if line_no == 1 and text.startswith("\ufeff"):
+        text = text[1:]
+    return not text.strip()
+
+
+def ndjson_record(f: SourceFile, line_no: int, data: bytes) -> RawRecord:
+    """One line of an NDJSON file (one that ``ndjson_lines`` gives) as a record, or the reason it cannot be read."""
+    text, err = _decode(f, line_no, data)
+    if err is not None:
+        return RawRecord(f.name, line_no, None, err.raw or "", err)
+    assert text is not None
+    body = text.rstrip("\r\n")
+    try:
+        obj = _loads(body)
+    except json.JSONDecodeError as exc:
+        # The parser ran out of text: the line was cut short (a partial write, a copy that stopped).
+        what = "truncated line" if exc.pos >= len(body.rstrip()) - 1 else "not valid JSON"
+        reason = f"{what}: {exc.msg} at column {exc.colno}"
+        return RawRecord(f.name, line_no, None, body, _reject(f, line_no, "(record)", reason, body))
+    except DuplicateField as exc:
+        return RawRecord(f.name, line_no, None, body, _reject(f, line_no, exc.field, str(exc), body))
+    except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return RawRecord(f.name, line_no, None, body, _reject(f, line_no, "(record)", f"not valid JSON: {why}", body))
+    if not isinstance(obj, dict):
+        return RawRecord(
+            f.name, line_no, None, body, _reject(f, line_no, "(record)", "a record must be a JSON object", body)
+        )
+    return RawRecord(f.name, line_no, obj, body)
+
+
+def read_ndjson(f: SourceFile) -> Iterator[RawRecord]:
+    for line_no, data in ndjson_lines(f):
+        yield ndjson_record(f, line_no, data)
 
 
 class DuplicateField(ValueError):
@@ -195,6 +206,17 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise DuplicateField(key)
             seen.add(key)
     return obj
+
+
+# One decoder for every line (json.loads with a hook builds a new decoder per call, a third of its cost).
+_JSON = json.JSONDecoder(object_pairs_hook=_object)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text, object_pairs_hook=_object)``, with the decoder built once."""
+    if text.startswith("\ufeff"):  # what json.loads refuses before decoding
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _JSON.decode(text)
 
 
 # A cell far longer than any field allows is still read whole, so that its row is refused on that field (too

@@ -122,27 +122,16 @@ class Validator:
 
     # -- one record --------------------------------------------------------------------------------
     def parse(self, record_type: str, raw: RawRecord) -> Candidate | list[Reject]:
-        model = RECORD_TYPES[record_type]
-        assert raw.data is not None
-        data = raw.data
-        declared = data.get("record_type")
-        if declared is not None:
-            if declared != record_type:
-                reason = (
-                    f"a {declared!r} record in a {record_type!r} file"
-                    if declared in RECORD_TYPES
-                    else f"unknown record type {declared!r}"
-                )
-                return [self._reject(raw, record_type, None, "record_type", reason)]
-            data = {k: v for k, v in data.items() if k != "record_type"}
-        try:
-            record = model.model_validate(data, context=self.context)
-        except ValidationError as exc:
-            uid = _uid_of(data)
-            if uid:
-                self.rejected[record_type].setdefault(uid, f"{raw.file}:{raw.line}")
-            return [self._reject(raw, record_type, uid, f, r) for f, r in pydantic_rejects(exc, model)]
-        return Candidate(raw, record)
+        parsed = parse_record(record_type, raw, self.context)
+        if isinstance(parsed, list):
+            self.note_rejected(parsed)
+        return parsed
+
+    def note_rejected(self, rejects: list[Reject]) -> None:
+        """Remember where a record that failed its own checks was, for the references to it."""
+        for rj in rejects[:1]:
+            if rj.uid and rj.record_type:
+                self.rejected[rj.record_type].setdefault(rj.uid, f"{rj.file}:{rj.line}")
 
     # -- a chunk of records of one type ---------------------------------------------------------------
     def check_chunk(self, record_type: str, candidates: list[Candidate]) -> tuple[list[BaseRecord], list[Reject]]:
@@ -175,7 +164,7 @@ class Validator:
                 errors.extend(self._check_roles(rec, graph_roles))
             if errors:
                 self.rejected[record_type].setdefault(rec.uid, f"{c.raw.file}:{c.raw.line}")
-                rejects.extend(self._reject(c.raw, record_type, rec.uid, f, r) for f, r in errors)
+                rejects.extend(_reject(c.raw, record_type, rec.uid, f, r) for f, r in errors)
                 continue
             seen_here[rec.uid] = max(seen_here.get(rec.uid, 0), rec.record_version)
             accepted.append(rec)
@@ -245,10 +234,35 @@ class Validator:
         self.roles[key] = (role, rec.uid)
         return []
 
-    def _reject(self, raw: RawRecord, record_type: str, uid: str | None, fname: str, reason: str) -> Reject:
-        return Reject(
-            file=raw.file, line=raw.line, record_type=record_type, uid=uid, field=fname, reason=reason, raw=raw.raw
-        )
+
+def parse_record(record_type: str, raw: RawRecord, context: dict[str, Any]) -> Candidate | list[Reject]:
+    """One record's own checks (its pydantic model): the record, or why it is refused. Remembers nothing, so
+    records can be checked in any process and in any order."""
+    model = RECORD_TYPES[record_type]
+    assert raw.data is not None
+    data = raw.data
+    declared = data.get("record_type")
+    if declared is not None:
+        if declared != record_type:
+            reason = (
+                f"a {declared!r} record in a {record_type!r} file"
+                if declared in RECORD_TYPES
+                else f"unknown record type {declared!r}"
+            )
+            return [_reject(raw, record_type, None, "record_type", reason)]
+        data = {k: v for k, v in data.items() if k != "record_type"}
+    try:
+        record = model.model_validate(data, context=context)
+    except ValidationError as exc:
+        uid = _uid_of(data)
+        return [_reject(raw, record_type, uid, f, r) for f, r in pydantic_rejects(exc, model)]
+    return Candidate(raw, record)
+
+
+def _reject(raw: RawRecord, record_type: str, uid: str | None, fname: str, reason: str) -> Reject:
+    return Reject(
+        file=raw.file, line=raw.line, record_type=record_type, uid=uid, field=fname, reason=reason, raw=raw.raw
+    )
 
 
 def _values(v: Any) -> Iterable[str]:

@@ -316,7 +316,7 @@ def _none_if_empty(v: Any) -> Any:
 
 
 def _props(rec: BaseRecord, names: Sequence[str], **renamed: str) -> dict[str, Any]:
-    out = {n: _none_if_empty(getattr(rec, n)) for n in names}
+    out = {n: None if (v := getattr(rec, n)) == [] else v for n in names}  # _none_if_empty, inline
     for prop, attr in renamed.items():
         out[prop] = _none_if_empty(getattr(rec, attr))
     return out
@@ -363,9 +363,11 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _row(record_type: str, rec: Any) -> dict[str, Any]:
-    """The parameters one record contributes to its batch: plain values, dates as ISO strings."""
-    row: dict[str, Any] = _iso(_mapped(record_type, rec))
+def _row(record_type: str, rec: Any, *, text_dates: bool = True) -> dict[str, Any]:
+    """The parameters one record contributes to its batch: plain values, dates as ISO strings (or, with
+    ``text_dates=False``, as the record holds them)."""
+    mapped = _mapped(record_type, rec)
+    row: dict[str, Any] = _iso(mapped) if text_dates else mapped
     plan = NODE_PLANS.get(record_type)
     if plan is not None:
         props = row["props"]

@@ -641,6 +641,12 @@ def ingest_command(
     bulk: Annotated[
         bool, typer.Option("--bulk", help="First load into an empty local database with neo4j-admin import")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="With --bulk: processes validating records (default: one per CPU; same result)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: when a terminal)")
@@ -676,6 +682,9 @@ def ingest_command(
         err.print(f"[bold red]error:[/bold red] --identity must be one of {', '.join(resolvers)}")
         raise typer.Exit(2)
 
+    if workers is not None and not bulk:
+        err.print("[bold red]error:[/bold red] --workers applies to --bulk (the online load has one writer)")
+        raise typer.Exit(2)
     rejects_path = rejects or Path(f"ingest-rejects-{date.today().isoformat()}.ndjson")
     try:
         if bulk:
@@ -689,6 +698,7 @@ def ingest_command(
                     progress=progress,
                     log=err.print,
                     resolver=resolvers[identity],
+                    workers=workers,
                 )
             except BulkImportError as exc:
                 err.print(f"[bold red]error:[/bold red] {exc}")

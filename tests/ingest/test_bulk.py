@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from graph_schema.apply import apply_schema
 from ingest import identity_exact, load
-from ingest.bulk import BulkImportError, bulk_load
+from ingest.bulk import BulkImportError, bulk_load, write_import_files
+from ingest.reader import discover
+from ingest.report import RejectsWriter
 from spr.db import ConnectionInfo, Database
 from spr.localserver import throwaway_instance
 from spr.settings import Settings
@@ -52,6 +56,98 @@ def test_bulk_import_equals_online_load_and_refuses_a_full_database(
             online = graph_dump(db, normalise_clock=True)
         assert any("Sutton-Reid" in x for x in bulk["nodes"]) and not any('"Sutton"' in x for x in bulk["nodes"])
         assert_same_graph(_without_batch(online), _without_batch(bulk))
+    finally:
+        inst.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _with_rejects_and_versions(small: Path) -> Path:
+    """The small load with records refused for every kind of reason, blank lines, a CSV file and later
+    versions of records in the same and in later chunks."""
+    with (small / "person.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write('{"source_system":"WMP","record_id":"B1","last_name":"X","dob":"20240101"}\n\n   \n')
+        fh.write('{"source_system":"WMP","record_id":"B2","last_name":"X","last_name":"Y"}\n')
+        fh.write('{"source_system":"WMP","record_id":"B3","last_name":"X"\n[1]\n')
+        fh.write('{"source_system":"WMP","record_id":"P5","last_name":"Ng","shoe":"9"}\n')
+        fh.write('{"source_system":"WMP","record_id":"P3","record_version":2,"last_name":"Hall-Day","sex":"F"}\n')
+        fh.write('{"source_system":"WMP","record_id":"P1","last_name":"Byrne","sex":"M","pnc_id":"2001/0012345A"}\n')
+        fh.write('{"source_system":"NOWHERE","record_id":"P6","last_name":"Agencyless"}\n')
+    with (small / "involvement.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(
+            '{"source_system":"WMP","record_id":"V7","incident_ref":"WMP/I1","person_ref":"WMP/B1","role":"VICTIM"}\n'
+        )
+        fh.write(
+            '{"source_system":"WMP","record_id":"V8","incident_ref":"WMP/I1","person_ref":"WMP/P1","role":"VICTIM"}\n'
+        )
+        fh.write(
+            '{"source_system":"WMP","record_id":"V9","incident_ref":"WMP/I3","person_ref":"WMP/P3","role":"OTHER"}\n'
+        )
+        fh.write('{"source_system":"WMP","record_id":"V5","record_version":2,"incident_ref":"WMP/I2",'
+                 '"person_ref":"WMP/P2","role":"VICTIM"}\n')  # fmt: skip
+    (small / "travel.csv").write_text(
+        "source_system,record_id,person_ref,departure_date,destination\n"
+        'WMP,T1,WMP/P2,2025-01-02,ES\nWMP,T2,WMP/P9,2025-01-02,FR\nWMP,T3,"WMP/P1",not-a-date,DE\nWMP,T4\n',
+        encoding="utf-8",
+    )
+    return small
+
+
+def test_import_files_and_rejects_are_the_same_with_any_number_of_workers(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.bulk.CHUNK", 3)  # many chunks: versions and references across them
+    files = discover([_with_rejects_and_versions(small)])
+    at = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    out: dict[int, tuple[dict[str, bytes], str, Any]] = {}
+    for workers in (1, 2, 3):
+        root, rejects_path = tmp_path / f"w{workers}", tmp_path / f"rejects-{workers}.ndjson"
+        root.mkdir()
+        rejects = RejectsWriter(rejects_path)
+        stage = write_import_files(files, root, batch_id="b", at=at, rejects=rejects, progress=False, workers=workers)
+        rejects.close()
+        stage.args = [a.replace(str(root), "ROOT") for a in stage.args]
+        late = {t: [r.model_dump() for r in rs] for t, rs in stage.late.items()}
+        summary = (stage.report.model_dump(), stage.args, late, stage.persons)
+        out[workers] = ({p.name: p.read_bytes() for p in sorted(root.iterdir())}, rejects_path.read_text(), summary)
+    report = out[1][2][0]
+    assert report["counts"]["person"] == {"read": 12, "loaded": 6, "rejected": 6, "skipped": 0}
+    assert [(r["field"], r["reason"][:20]) for r in report["rejects"]][:3] == [
+        ("dob", "expected an ISO 8601"), ("last_name", "the field appears tw"), ("(record)", "truncated line: Expe"),
+    ]  # fmt: skip
+    assert {t: [r["record_id"] for r in rs] for t, rs in out[1][2][2].items()} == {
+        "person": ["P3"],
+        "involvement": ["V5"],
+    }
+    assert out[2] == out[1] and out[3] == out[1]
+
+
+@pytest.mark.slow
+def test_bulk_load_with_two_workers_builds_the_same_graph_and_rejects_as_one(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.bulk.CHUNK", 3)
+    data = _with_rejects_and_versions(small)
+    tmp = Path(tempfile.mkdtemp(prefix="spr-test-bulk-"))
+    inst = throwaway_instance(Settings().neo4j_dir, tmp / "bulk")
+    try:
+        inst.start(log=lambda _m: None)
+        info = ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True)
+        seen: dict[int, tuple[Any, ...]] = {}
+        for workers in (1, 2):
+            with Database.connect(info) as db:
+                db.run_auto("MATCH (n) DETACH DELETE n")
+                apply_schema(db)
+            rejects = tmp_path / f"rejects-{workers}.ndjson"
+            report = bulk_load(inst, [data], rejects_path=rejects, progress=False, log=lambda _m: None, workers=workers)
+            with Database.connect(info) as db:
+                dump = graph_dump(db, normalise_clock=True)
+            counts = {t: c.model_dump() for t, c in report.counts.items()}
+            seen[workers] = (counts, report.rejects, rejects.read_text(), report.notes, dump)
+        assert seen[1][0]["involvement"] == {"read": 10, "loaded": 7, "rejected": 2, "skipped": 1}
+        assert seen[1][1] and seen[1][2].count("\n") == len(seen[1][1])
+        assert any("Hall-Day" in x for x in seen[1][4]["nodes"])  # a later version from a later chunk, written online
+        assert seen[2][:4] == seen[1][:4]
+        assert_same_graph(seen[1][4], seen[2][4])
     finally:
         inst.destroy()
         shutil.rmtree(tmp, ignore_errors=True)
