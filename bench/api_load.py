@@ -178,6 +178,7 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=2.0, help="users' mean pause between requests, seconds")
     args = ap.parse_args()
 
+    load = os.getloadavg()[0]  # other work on the machine shows in the tails
     busy, users = measure(
         get_database(), clients=args.clients, seconds=args.seconds, thinks=[0.0, args.think], people=args.people,
         workers=args.workers,
@@ -190,7 +191,8 @@ def main() -> None:
     u_verdict = "met" if u_p95 < 100 and not users.errors else "not met"
     b_verdict = "met" if b_p95 < 100 and not busy.errors else "not met"
     body = f"""Measured {date.today()} by `{command}`
-on {platform.machine()}, {os.cpu_count()} CPUs, against the local Neo4j with the demo data loaded; the API
+on {platform.machine()}, {os.cpu_count()} CPUs (load average {load:.1f} when it started), against the local Neo4j
+with the demo data loaded; the API
 ran under uvicorn with {args.workers} worker processes on the same machine as Neo4j and the clients.
 Each request is a real read: authenticated, purposed, and written to the hash-chained audit log. The
 case graph is read at depth 2. The clients are coroutines on one event loop in one process, each with its
