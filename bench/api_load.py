@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -176,19 +177,29 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=500)
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--think", type=float, default=2.0, help="users' mean pause between requests, seconds")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of the users; one run's tail varies from run to run")
     args = ap.parse_args()
 
     load = os.getloadavg()[0]  # other work on the machine shows in the tails
-    busy, users = measure(
-        get_database(), clients=args.clients, seconds=args.seconds, thinks=[0.0, args.think], people=args.people,
-        workers=args.workers,
+    busy, *runs = measure(
+        get_database(), clients=args.clients, seconds=args.seconds, thinks=[0.0] + [args.think] * args.repeats,
+        people=args.people, workers=args.workers,
     )  # fmt: skip
     command = (
         f".venv/bin/python -m bench.api_load --clients {args.clients} --seconds {args.seconds:g} --think {args.think:g}"
+        f" --repeats {args.repeats}"
     )
+    # The users' table pools every run; the verdict asks each run's p95 of each request under 100 ms.
+    users = Run(
+        {k: [v for r in runs for v in r.latencies[k]] for k in runs[0].latencies},
+        dict(sum((Counter(r.errors) for r in runs), Counter())),
+        sum(r.wall for r in runs),
+    )
+    per_run = "; ".join(", ".join(f"{k} {percentile(v, 95):.0f}" for k, v in r.latencies.items()) for r in runs)
+    worst = max(percentile(v, 95) for r in runs for v in r.latencies.values())
     b_p95, b_rate = _p95(busy), busy.total / busy.wall
-    u_p95, u_rate = _p95(users), users.total / users.wall
-    u_verdict = "met" if u_p95 < 100 and not users.errors else "not met"
+    u_rate = users.total / users.wall
+    u_verdict = "met" if worst < 100 and not users.errors else "not met"
     b_verdict = "met" if b_p95 < 100 and not busy.errors else "not met"
     body = f"""Measured {date.today()} by `{command}`
 on {platform.machine()}, {os.cpu_count()} CPUs (load average {load:.1f} when it started), against the local Neo4j
@@ -199,11 +210,13 @@ case graph is read at depth 2. The clients are coroutines on one event loop in o
 own connection (until 2026-12-04 they were 50 threads, whose wait for the client process's interpreter lock
 was counted as server latency).
 
-**Users**: {args.clients} clients, each pausing a random time between requests (mean {args.think:g} s), as people do.
+**Users**: {args.clients} clients, each pausing a random time between requests (mean {args.think:g} s), as people do;
+{args.repeats} runs of {args.seconds:g} s, pooled below.
 
 {_table(users)}
 
 {users.total:,} requests in {users.wall:.1f} s ({u_rate:.0f} per second); errors: {users.errors or "none"}.
+Each run's p95 (ms): {per_run}.
 
 **Busy**: {args.clients} clients, each sending its next request as soon as the last one answers.
 
@@ -212,7 +225,8 @@ was counted as server latency).
 {busy.total:,} requests in {busy.wall:.1f} s ({b_rate:.0f} per second); errors: {busy.errors or "none"}.
 
 Target (issue #7): p95 under 100 ms and zero errors with 50 concurrent clients on a 2-core machine:
-**{u_verdict}** for 50 users (p95 {u_p95:.0f} ms); **{b_verdict}** for 50 busy clients (p95 {b_p95:.0f} ms).
+**{u_verdict}** for {args.clients} users (the worst run's p95 {worst:.0f} ms); **{b_verdict}** for {args.clients} busy
+clients (p95 {b_p95:.0f} ms).
 
 Reading the figures. Busy clients are a stress test, not 50 people: each sends its next request the moment
 the last one answers, so the mean latency is about {args.clients} / throughput (Little's law):
