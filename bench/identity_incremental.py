@@ -26,7 +26,7 @@ from graph_schema.apply import apply_schema
 from ingest import load
 from ingest.identity import ResolveResult, resolve
 from ingest.identity import cypher as q
-from ingest.identity.graph import read_frame
+from ingest.identity.graph import read_frame, stored_outcome
 from ingest.identity.keys import KEYS, key_version
 from spr.db import ConnectionInfo, Database
 from spr.localserver import Instance, install, throwaway_instance
@@ -35,19 +35,6 @@ from spr.settings import Settings
 
 def _connect(inst: Instance) -> Database:
     return Database.connect(ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True))
-
-
-def _state(db: Database) -> dict[str, Any]:
-    persons = db.read(
-        "MATCH (r:PersonRecord)-[:RESOLVES_TO]->(p:Person) WITH p, r ORDER BY r.uid "
-        "RETURN p.person_id AS person, collect(r.uid) AS records ORDER BY person"
-    )
-    pairs = db.read(
-        "MATCH (a:PersonRecord)-[m:MATCHES]->(b:PersonRecord) RETURN a.uid AS a, b.uid AS b, m.probability AS p "
-        "ORDER BY a, b"
-    )
-    reviews = db.read("MATCH (i:ReviewItem) RETURN i.review_id AS id, i.status AS status ORDER BY id")
-    return {"persons": persons, "pairs": pairs, "reviews": reviews}
 
 
 def _warm(db: Database) -> None:
@@ -87,7 +74,7 @@ def _later(db: Database, later: Path, keyed: bool) -> tuple[dict[str, Any], dict
         "steps_s": result.seconds,
         "ingest_s": round(wall, 1),
     }
-    return figures, _state(db)
+    return figures, stored_outcome(db)
 
 
 def main() -> None:

@@ -640,3 +640,28 @@ def _review_rows(
 def unresolved(db: Database) -> list[str]:
     """Records the model has not resolved: no Person yet, or linked by the exact-identifier stage only."""
     return [r["uid"] for r in db.read(q.UNRESOLVED, exact=METHOD_EXACT)]
+
+
+def stored_outcome(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """What the identity stage has stored, in a fixed order: each Person's records, the scored pairs (with
+    band and explanation), the record links, the review items and the identity events. Two runs over the same
+    records agree when these are equal (the keyed incremental run against reading the whole register)."""
+    return {
+        "persons": db.read(
+            "MATCH (r:PersonRecord)-[:RESOLVES_TO]->(p:Person) WITH p, r ORDER BY r.uid "
+            "RETURN p.person_id AS person, collect(r.uid) AS records ORDER BY person"
+        ),
+        "pairs": db.read(
+            "MATCH (a:PersonRecord)-[m:MATCHES]->(b:PersonRecord) "
+            "RETURN a.uid AS a, b.uid AS b, m.probability AS p, m.band AS band, m.explanation AS why ORDER BY a, b"
+        ),
+        "reviews": db.read(
+            "MATCH (i:ReviewItem) RETURN i.review_id AS id, i.status AS status, i.reason AS reason, "
+            "i.probability AS p ORDER BY id"
+        ),
+        "links": db.read(
+            "MATCH (r:PersonRecord)-[x:RESOLVES_TO]->() RETURN r.uid AS uid, x.method AS method, "
+            "x.probability AS p ORDER BY uid"
+        ),
+        "events": db.read("MATCH (e:IdentityEvent) RETURN e.kind AS kind, e.person_id AS person ORDER BY kind, person"),
+    }

@@ -14,6 +14,7 @@ from graph_schema.apply import apply_schema
 from ingest import load
 from ingest.identity import ResolveResult, resolve
 from ingest.identity.config import identity_settings
+from ingest.identity.graph import stored_outcome
 from ingest.identity.keys import KEYS, RULE_KEYS, VERSION, key_version, uncovered_rules
 from spr.db import Database
 from tests.conftest import wipe
@@ -57,27 +58,6 @@ def test_every_blocking_rule_has_a_stored_key() -> None:
     assert set(RULE_KEYS.values()) - {"shared_incident"} <= set(KEYS)
 
 
-def _state(db: Database) -> dict[str, Any]:
-    persons = db.read(
-        "MATCH (r:PersonRecord)-[:RESOLVES_TO]->(p:Person) WITH p, r ORDER BY r.uid "
-        "RETURN p.person_id AS person, collect(r.uid) AS records ORDER BY person"
-    )
-    pairs = db.read(
-        "MATCH (a:PersonRecord)-[m:MATCHES]->(b:PersonRecord) "
-        "RETURN a.uid AS a, b.uid AS b, m.probability AS p, m.band AS band, m.explanation AS why ORDER BY a, b"
-    )
-    reviews = db.read(
-        "MATCH (i:ReviewItem) RETURN i.review_id AS id, i.status AS status, i.reason AS reason, "
-        "i.probability AS p ORDER BY id"
-    )
-    links = db.read(
-        "MATCH (r:PersonRecord)-[x:RESOLVES_TO]->() RETURN r.uid AS uid, x.method AS method, "
-        "x.probability AS p ORDER BY uid"
-    )
-    events = db.read("MATCH (e:IdentityEvent) RETURN e.kind AS kind, e.person_id AS person ORDER BY kind, person")
-    return {"persons": persons, "pairs": pairs, "reviews": reviews, "links": links, "events": events}
-
-
 def _run(db: Database, first: Path, later: Path, *, keyed: bool) -> tuple[dict[str, Any], ResolveResult]:
     wipe(db)
     apply_schema(db)
@@ -92,7 +72,7 @@ def _run(db: Database, first: Path, later: Path, *, keyed: bool) -> tuple[dict[s
 
     load(db, [later], progress=False, resolver=stage)
     assert len(seen) == 1
-    return _state(db), seen[0]
+    return stored_outcome(db), seen[0]
 
 
 def test_keyed_incremental_run_matches_reading_the_whole_register(db: Database, batches: tuple[Path, Path]) -> None:
