@@ -333,7 +333,8 @@ class Instance:
             lines += ["db.tx_log.preallocate=false", "dbms.memory.transaction.total.max=0"]
         self.conf_file.write_text("\n".join(lines) + "\n")
         if not self.password_file.is_file():
-            password = secrets.token_urlsafe(24)
+            # Hex: a URL-safe token starts with '-' one time in 64, and neo4j-admin takes that for an option.
+            password = secrets.token_hex(24)
             self._admin(["dbms", "set-initial-password", password], check=True)
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
