@@ -46,21 +46,20 @@ def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
 
 
 def _append_many(tx: ManagedTransaction, events: list[AuditEvent]) -> list[int]:
-    # Take the head's write lock first (a real write: Neo4j skips no-op SETs), then read it, so
-    # concurrent appends queue here and each sees the one before it.
-    tx.run(
+    # Take the head's write lock (a real write: Neo4j skips no-op SETs), then read it in the same statement,
+    # after the lock: concurrent appends queue here and each sees the one before it.
+    head = tx.run(
         """
         MERGE (h:AuditHead {name: $name})
         ON CREATE SET h.seq = 0, h.hash = $genesis
         SET h.lock_token = $token
+        WITH h
+        RETURN h.seq AS seq, h.hash AS hash
         """,
         name=HEAD,
         genesis=GENESIS,
         token=secrets.token_hex(8),
-    ).consume()
-    head = tx.run("MATCH (h:AuditHead {name: $name}) RETURN h.seq AS seq, h.hash AS hash", name=HEAD).single(
-        strict=True
-    )
+    ).single(strict=True)
     seq, prev = int(head["seq"]), str(head["hash"])
     entries: list[dict[str, Any]] = []
     for event in events:

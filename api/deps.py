@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Header, HTTPException, Request
@@ -26,33 +26,59 @@ def get_db(request: Request) -> Database:
 DbDep = Annotated[Database, Depends(get_db)]
 
 
-def current_user(request: Request, db: DbDep, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
-    unauthorised = HTTPException(401, "Invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+def _unauthorised(detail: str = "Invalid or expired token") -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _claims(request: Request, bearer: str | None) -> dict[str, Any]:
     token = bearer or request.cookies.get(TOKEN_COOKIE)
     if not token:
-        raise HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorised("Not authenticated")
     try:
-        claims = decode_token(token)
+        return decode_token(token)
     except jwt.PyJWTError:
-        raise unauthorised from None
+        raise _unauthorised() from None
+
+
+async def token_claims(request: Request, bearer: Annotated[str | None, Depends(oauth2)]) -> dict[str, Any]:
+    """The bearer token's (or the page cookie's) verified claims, with no database read: a coroutine, run on
+    the event loop. Whoever uses it must still look the user up (``user_of``)."""
+    return _claims(request, bearer)
+
+
+def user_of(db: Database, claims: dict[str, Any]) -> User:
+    """The token's user as stored now: a disabled or deleted user's tokens stop working at once."""
     user = get_user(db, str(claims["sub"]))
     if user is None or user.disabled:
-        raise unauthorised
+        raise _unauthorised()
     return user
+
+
+def current_user(request: Request, db: DbDep, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
+    return user_of(db, _claims(request, bearer))
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(permission: str) -> Callable[[User], Awaitable[User]]:
+def check_permission(user: User, permission: str) -> User:
+    if not user.can(permission):
+        raise HTTPException(403, f"Your role does not allow this ({permission})")
+    return user
+
+
+def known_permission(permission: str) -> str:
     if permission not in vocabulary().permissions:
         raise ValueError(f"unknown permission {permission!r}")
+    return permission
+
+
+def require(permission: str) -> Callable[[User], Awaitable[User]]:
+    known_permission(permission)
 
     # Pure checks are coroutines: FastAPI runs them on the event loop instead of a worker thread.
     async def check(user: CurrentUser) -> User:
-        if not user.can(permission):
-            raise HTTPException(403, f"Your role does not allow this ({permission})")
-        return user
+        return check_permission(user, permission)
 
     return check
 

@@ -237,9 +237,12 @@ pause between requests; with a mean pause of {args.think:g} s, {args.clients} of
 {args.clients / args.think:.0f} pages a second, and each is answered about as fast as on an idle server. What a
 request costs: the token and purpose checks, the read, and an audit entry; audit entries arriving together are
 committed together (one head lock and one commit for the lot: `api/audit.py`), and a person read's entry
-commits while the record is read, the response waiting for it; the profile's five reads share one read
-transaction (`Database.one_read`); the permission and purpose checks run on the event loop. More throughput:
-more API worker processes on more cores, and read replicas (docs/scaling.md)."""
+commits while the record is read, the response waiting for it. Transactions, not queries, are what a read
+pays for most on 2 shared cores (each one a session from the pool, a BEGIN and a COMMIT on both sides), so
+a request has two: the user and the person are looked up in one (`person_read`), and the profile's five
+reads, or the case graph's steps, share another (`Database.one_read`); the token and purpose checks run on
+the event loop; uvicorn uses httptools and uvloop. More throughput: more API worker processes on more
+cores, and read replicas (docs/scaling.md)."""
     write_section("API load", body)
     print(body)
 

@@ -19,8 +19,6 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from neo4j import ManagedTransaction
-
 from graph_schema.model import vocabulary
 from queries._common import native, read
 from queries.catalog import load
@@ -137,13 +135,8 @@ def _edge(rel: list[Any], near: str, far: str) -> GraphEdge:
 def _rows(db: Database, name: str, **params: Any) -> list[list[Any]]:
     """The list a catalog query returns as its one row (``nodes``), as the driver decoded it: one record for
     the whole list costs the driver far less than one per item, and nothing is converted item by item."""
-    query = load(name)
-
-    def work(tx: ManagedTransaction) -> list[list[Any]]:
-        items: list[list[Any]] = tx.run(query, params).single(strict=True)[0]
-        return items
-
-    return db.execute_read(work)
+    items: list[list[Any]] = db.read_value(load(name), **params)
+    return items
 
 
 def case_graph(db: Database, q: CaseGraphQuery, *, details: bool = True) -> CaseGraph:
@@ -152,7 +145,14 @@ def case_graph(db: Database, q: CaseGraphQuery, *, details: bool = True) -> Case
     Each step returns every node at the far end once, with only what names and dates it, and its
     relationships as short tuples; a node already seen comes back as its relationships alone. Then one
     query reads the other properties of every node (``details``). A view that draws only some of a large
-    graph asks for ``details=False`` and then ``node_details`` for the nodes it draws."""
+    graph asks for ``details=False`` and then ``node_details`` for the nodes it draws.
+
+    Every step reads in one read transaction (one BEGIN and COMMIT for the lot)."""
+    with db.one_read():
+        return _case_graph(db, q, details)
+
+
+def _case_graph(db: Database, q: CaseGraphQuery, details: bool) -> CaseGraph:
     start = read(db, "find_person_node", person_id=q.person_id)
     if not start:
         return CaseGraph(person_id=q.person_id, nodes=[], edges=[])

@@ -187,6 +187,18 @@ class Database:
         records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.READ)
         return [r.data() for r in records]
 
+    def read_value(self, query: LiteralString, **params: Any) -> Any:
+        """Run a read query that returns one row and give its first value as the driver decoded it, with no
+        conversion: for a query that returns a long list as its one value (within ``one_read`` too)."""
+        tx: neo4j.Transaction | None = getattr(self._local, "tx", None)
+        if tx is not None:
+            return tx.run(query, params).single(strict=True)[0]
+
+        def work(mtx: ManagedTransaction) -> Any:
+            return mtx.run(query, params).single(strict=True)[0]
+
+        return self.execute_read(work)
+
     def write(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run one write query in a managed (retried) write transaction."""
         records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.WRITE)

@@ -12,7 +12,16 @@ from pydantic import BaseModel
 
 from api.audit import AuditEvent, append, submit
 from api.auth import User
-from api.deps import DbDep, Purpose, PurposeDep, require
+from api.deps import (
+    DbDep,
+    Purpose,
+    PurposeDep,
+    check_permission,
+    known_permission,
+    require,
+    token_claims,
+    user_of,
+)
 from api.errors import RETRY_AFTER_SECONDS
 from queries.casegraph import case_graph, timeline
 from queries.detect import person_flags
@@ -66,20 +75,22 @@ def person_read(permission: str) -> Any:
     """Dependency (use as the annotation's metadata): the user may read this person for this purpose; the
     read is audited (refusals too).
 
-    An allowed read's audit entry commits while the route reads the person: the dependency waits for the
+    The user and the person are looked up in one read transaction (one BEGIN and COMMIT for both). An
+    allowed read's audit entry commits while the route reads the person: the dependency waits for the
     commit after the route returns and before the response is sent (scope "function"), so nothing leaves
     the server unaudited, and a failed audit write answers 503 instead of the record."""
-    checker = require(permission)
+    known_permission(permission)
 
     def dep(
         request: Request,
         db: DbDep,
         person_id: PersonId,
         purpose: PurposeDep,
-        # A default rather than Annotated: the checker is local, and annotations here are strings.
-        user: User = Depends(checker),
+        claims: Annotated[dict[str, Any], Depends(token_claims)],
     ) -> Iterator[tuple[User, str]]:
-        exists, agencies = person_agencies(db, person_id)
+        with db.one_read():
+            user = check_permission(user_of(db, claims), permission)
+            exists, agencies = person_agencies(db, person_id)
         if not exists:
             audit_read(db, request, user, purpose, person_id, outcome="not found")
             raise HTTPException(404, f"No person {person_id}")

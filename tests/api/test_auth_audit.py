@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import jwt
 import pytest
@@ -14,6 +15,9 @@ from api.app import create_app
 from api.auth import create_user, signing_key
 from graph_schema import vocabulary
 from spr.db import Database, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from tests.conftest import TestServer
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -125,3 +129,27 @@ def test_concurrent_appends_keep_one_unbroken_chain(db: Database) -> None:
     result = audit.verify(db)
     assert result.ok, result.problems
     assert result.entries == 30
+
+
+def test_appends_through_separate_drivers_keep_one_unbroken_chain(db: Database, neo4j_server: TestServer) -> None:
+    """API worker processes each have their own driver and group committer: their transactions race for the
+    chain's head, and each must see the entry the one before it committed."""
+    event = audit.AuditEvent(username="analyst", roles=["POLICE_ANALYST"], action="GET person", subject="P1")
+    dbs = [Database.connect(neo4j_server.info) for _ in range(4)]
+
+    def appends(other: Database) -> None:
+        for _ in range(10):
+            other.execute_write(lambda tx: audit._append_many(tx, [event, event]))
+
+    try:
+        threads = [threading.Thread(target=appends, args=(d,)) for d in dbs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for d in dbs:
+            d.close()
+    result = audit.verify(db)
+    assert result.ok, result.problems
+    assert result.entries == 80
