@@ -17,9 +17,11 @@ OPEN -> ACKNOWLEDGED -> CLOSED (or OPEN -> CLOSED), each step with who, when and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -477,17 +479,28 @@ def fire(
     people = {row["person_id"]: _Person(row, day) for row in rows}
     # Serial hits are needed wherever a new incident, outcome, order or relationship could matter.
     scope = sorted(pid for pid, p in people.items() if p.new_incidents or p.new_keys or p.row["new_relationships"])
+    codes = _unique(
+        list(known.param("serial_definitions"))
+        + list(rules.rule(NEWLY_SERIAL).param("serial_definitions"))
+        + list(rules.rule(RIGHT_TO_KNOW).param("serial_definitions"))
+    )
+    with_incidents = sorted(pid for pid, p in people.items() if p.new_incidents)
+    # The rules' questions are independent reads of what the batch committed: asked at once, the server answers
+    # them on its cores while this process converts the rows that have come back.
+    asked = _ask_together(
+        {
+            **{code: partial(_SERIAL_FINDERS[code], db, AsOf(as_of=day, person_ids=scope)) for code in codes if scope},
+            "timelines": partial(escalation_reports, db, with_incidents, day),
+            "rfgv": partial(_rfgv, db, people, day),
+            "unnotified": partial(_unnotified, db, people, day),
+        },
+        together=len(people) <= ASK_TOGETHER_MAX,
+    )
     serial: dict[str, list[DefinitionHit]] = {}
-    if scope:
-        codes = _unique(
-            list(known.param("serial_definitions"))
-            + list(rules.rule(NEWLY_SERIAL).param("serial_definitions"))
-            + list(rules.rule(RIGHT_TO_KNOW).param("serial_definitions"))
-        )
-        for code in codes:
-            for h in _SERIAL_FINDERS[code](db, AsOf(as_of=day, person_ids=scope)):
-                serial.setdefault(h.person_id, []).append(h)
-    timelines = escalation_reports(db, sorted(pid for pid, p in people.items() if p.new_incidents), day)
+    for code in codes:
+        for h in asked.get(code, []):
+            serial.setdefault(h.person_id, []).append(h)
+    timelines: dict[str, EscalationReport] = asked["timelines"]
     fired: list[Fired] = []
     for pid, p in people.items():
         hits = serial.get(pid, [])
@@ -496,9 +509,25 @@ def fire(
         if p.new_incidents:
             fired += _escalation(timelines[pid], p)
         fired += _right_to_know(p, hits, day)
-    fired += _rfgv(db, people, day)
-    fired += _unnotified(db, people, day)
+    fired += asked["rfgv"]
+    fired += asked["unnotified"]
     return fired
+
+
+# Up to this many people, ``fire`` asks the rules' queries at once (a batch's people: a few hundred to a few
+# thousand); beyond it, one after the other, so that a sweep over many people holds one large query at a
+# time on the server.
+ASK_TOGETHER_MAX = 20_000
+
+
+def _ask_together(work: dict[str, Callable[[], Any]], *, together: bool) -> dict[str, Any]:
+    """Each callable's result by name: run in threads at once when ``together``, else in order. The driver is
+    thread-safe, and each read is its own transaction; the first failure is raised."""
+    if not together or len(work) < 2:
+        return {name: call() for name, call in work.items()}
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="alert-rules") as pool:
+        futures = {name: pool.submit(call) for name, call in work.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 def _newest_first(alerts: list[Alert]) -> list[Alert]:

@@ -181,11 +181,15 @@ class Database:
 
     def read(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a read query (routed to a reader) and return its records as dicts."""
+        return [r.data() for r in self.read_records(query, **params)]
+
+    def read_records(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """``read``, with the records as the driver gives them (for a caller that converts them itself)."""
         tx: neo4j.Transaction | None = getattr(self._local, "tx", None)
         if tx is not None:
-            return [r.data() for r in tx.run(query, params)]
+            return list(tx.run(query, params))
         records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.READ)
-        return [r.data() for r in records]
+        return records
 
     def read_value(self, query: LiteralString, **params: Any) -> Any:
         """Run a read query that returns one row and give its first value as the driver decoded it, with no
@@ -201,8 +205,12 @@ class Database:
 
     def write(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run one write query in a managed (retried) write transaction."""
+        return [r.data() for r in self.write_records(query, **params)]
+
+    def write_records(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        """``write``, with the records as the driver gives them."""
         records, _, _ = self.driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.WRITE)
-        return [r.data() for r in records]
+        return records
 
     def execute_write(self, work: Callable[[ManagedTransaction], T]) -> T:
         """Run a unit of work in one managed write transaction: all of it commits, or none."""
