@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -68,8 +71,49 @@ def rows(records: Iterable[neo4j.Record]) -> list[dict[str, Any]]:
 
 
 def read(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
-    """Run a catalog query in a read transaction; rows come back with Python dates."""
+    """Run a catalog query in a read transaction; rows come back with Python dates.
+
+    Within ``shared_answers``, a per-person query asked again with the same parameters is run only for the
+    people not asked before."""
+    memo = _memo.get()
+    if memo is not None and name in PER_PERSON_QUERIES and isinstance(params.get("person_ids"), list):
+        return _read_per_person(memo, db, name, params)
     return rows(db.read_records(load(name), **params))
+
+
+# Catalog queries that take $person_ids and answer each person on their own (rows keyed by person_id,
+# ordered by it): a person's rows are the same whichever other people are asked with them.
+PER_PERSON_QUERIES = frozenset(
+    {"find_serial_campaign", "find_serial_matac", "find_incident_timelines", "find_rfgv_inputs"}
+)
+_Memo = dict[tuple[str, str], tuple[set[str], dict[str, list[dict[str, Any]]]]]
+_memo: ContextVar[_Memo | None] = ContextVar("spr_shared_answers", default=None)
+
+
+@contextmanager
+def shared_answers() -> Iterator[None]:
+    """Within the block (and threads started with a copy of its context), the per-person queries
+    (``PER_PERSON_QUERIES``) remember their answers: the after-batch stage asks the serial definitions,
+    the incident timelines and the RFGV inputs for its people once, though both its alert rules and its
+    flags use them. Only for a block in which the graph those queries read does not change (alerts, flags
+    and scores are not among what they read); the rows are shared, so callers must not change them."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _read_per_person(memo: _Memo, db: Database, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    people = sorted(set(params["person_ids"]))
+    rest = json.dumps({k: v for k, v in params.items() if k != "person_ids"}, sort_keys=True, default=str)
+    asked, answers = memo.setdefault((name, rest), (set(), {}))
+    missing = [p for p in people if p not in asked]
+    if missing:
+        for row in rows(db.read_records(load(name), **{**params, "person_ids": missing})):
+            answers.setdefault(row["person_id"], []).append(row)
+        asked.update(missing)
+    return [row for p in people for row in answers.get(p, ())]
 
 
 def write(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -526,7 +527,8 @@ def _ask_together(work: dict[str, Callable[[], Any]], *, together: bool) -> dict
     if not together or len(work) < 2:
         return {name: call() for name, call in work.items()}
     with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="alert-rules") as pool:
-        futures = {name: pool.submit(call) for name, call in work.items()}
+        # Each in a copy of this context: the stage's shared answers (queries._common.shared_answers) reach it.
+        futures = {name: pool.submit(copy_context().run, call) for name, call in work.items()}
         return {name: f.result() for name, f in futures.items()}
 
 

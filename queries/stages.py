@@ -9,6 +9,9 @@ provenance indexes), then
 2. recomputes their flags and RFGV scores (``queries.detect.detect`` with ``person_ids``): the
    incremental update, so that nominations and profiles are current without a full sweep.
 
+Both ask the serial definitions, the incident timelines and the RFGV inputs for the same people on the
+same day; within the stage each is asked once (``queries._common.shared_answers``).
+
 The first load into an empty register is history, not news: no alerts, and the flags are left to the full
 sweep (`spr detect`), which is what a first load needs anyway. Both are said in the report's notes.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from queries._common import read
+from queries._common import read, shared_answers
 from queries.alerts import AlertResult, evaluate_batch, people_in_batch
 from queries.detect import detect
 
@@ -39,8 +42,9 @@ def after_batch(db: Any, report: Any, *, as_of: date | None = None) -> AlertResu
     people = people_in_batch(db, report.batch_id)
     if not people:
         return AlertResult(people=0, created=0, unchanged=0, alerts=[])
-    alerts = evaluate_batch(db, report.batch_id, people, as_of=as_of)
-    flags = detect(db, as_of, person_ids=people)
+    with shared_answers():  # the rules and the flags ask the same per-person questions: each is asked once
+        alerts = evaluate_batch(db, report.batch_id, people, as_of=as_of)
+        flags = detect(db, as_of, person_ids=people)
     report.notes.append(
         f"flags recomputed for the {len(people):,} people the batch touched: {flags.created} new, "
         f"{flags.updated} changed, {flags.removed} removed"

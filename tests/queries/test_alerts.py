@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, LiteralString
 
 import pytest
 from factories import GraphFactory
@@ -405,6 +406,17 @@ def _truth(out: Path) -> tuple[dict[str, str], list[dict]]:  # type: ignore[type
     return record_person, patterns
 
 
+def _link_truth(db: Database, out: Path) -> tuple[dict[str, str], list[dict]]:  # type: ignore[type-arg]
+    """Link the person records to their true person, so that a test measures the alert rules alone."""
+    record_person, patterns = _truth(out)
+    db.write(
+        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
+        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
+        rows=[{"r": r, "p": p} for r, p in record_person.items()],
+    )
+    return record_person, patterns
+
+
 def test_planted_breaches_unnotified_changes_and_escalations_each_raise_exactly_one_alert(
     db: Database, tiny: Path
 ) -> None:
@@ -414,12 +426,7 @@ def test_planted_breaches_unnotified_changes_and_escalations_each_raise_exactly_
     # Identity resolution is tested on its own (tests/ingest/identity); here the records are linked to their
     # true person so that the test measures the alert rules alone.
     report = ingest.load(db, [tiny], progress=False, resolver=None)
-    record_person, patterns = _truth(tiny)
-    db.write(
-        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
-        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
-        rows=[{"r": r, "p": p} for r, p in record_person.items()],
-    )
+    record_person, patterns = _link_truth(db, tiny)
     result = evaluate_batch(db, report.batch_id, as_of=REFERENCE_DATE)
     truth_person = {p: p for p in set(record_person.values())}
     alerts = result.alerts
@@ -474,12 +481,7 @@ def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: 
     first = ingest.load(db, [tiny], progress=False, resolver=None, after_load=after_batch)
     assert first.alerts_raised is None and any("first load" in n for n in first.notes)
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n")[0]["n"] == 0
-    record_person, _ = _truth(tiny)
-    db.write(
-        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
-        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
-        rows=[{"r": r, "p": p} for r, p in record_person.items()],
-    )
+    _link_truth(db, tiny)
 
     later = later_batch(tiny, tmp_path / "later", seed=3, size=150, per_kind=3)
     assert later.planted.get("ORDER_BREACH") and later.planted.get("ESCALATION")
@@ -504,3 +506,51 @@ def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: 
     )
     assert again.already_loaded and again.alerts_raised is None
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n")[0]["n"] == len(stored)
+
+
+def test_the_stage_asks_each_per_person_question_once_and_gets_the_same_answers(
+    db: Database, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within shared_answers the alert rules and the flags share the serial definitions, timelines and RFGV
+    inputs: the same hits, firings and scores as asking each afresh, for fewer people asked."""
+    import ingest
+    from queries._common import PER_PERSON_QUERIES, shared_answers
+    from queries.alerts import fire
+    from queries.catalog import load
+    from queries.detect import sweep
+    from queries.models import AsOf, RfgvQuery
+    from queries.rfgv import compute_rfgv
+    from synthetic.later import later_batch
+
+    ingest.load(db, [tiny], progress=False, resolver=None)
+    _link_truth(db, tiny)
+    later = later_batch(tiny, tmp_path / "later", seed=5, size=150, per_kind=3)
+    report = ingest.load(db, [tmp_path / "later"], progress=False, resolver=None)
+    people = people_in_batch(db, report.batch_id)
+    day = later.first_day + timedelta(days=14)  # every record of the batch is dated before this
+    texts = {load(name): name for name in PER_PERSON_QUERIES}
+    asked: Counter[str] = Counter()  # people sent to the per-person queries
+    real = db.read_records
+
+    def counted(query: LiteralString, **params: Any) -> list[Any]:
+        if query in texts:
+            asked[texts[query]] += len(params.get("person_ids") or [])
+        return real(query, **params)
+
+    monkeypatch.setattr(db, "read_records", counted)
+
+    def stage() -> tuple:  # type: ignore[type-arg]
+        return (
+            fire(db, people, batch_id=report.batch_id, as_of=day),
+            sweep(db, AsOf(as_of=day, person_ids=people)),
+            compute_rfgv(db, RfgvQuery(as_of=day, person_ids=people)),
+        )
+
+    afresh = stage()
+    asked_afresh = sum(asked.values())
+    asked.clear()
+    with shared_answers():
+        shared = stage()
+    assert afresh[0] and afresh[1] and afresh[2]
+    assert shared == afresh
+    assert 0 < sum(asked.values()) < asked_afresh
