@@ -194,14 +194,10 @@ class Database:
     def read_value(self, query: LiteralString, **params: Any) -> Any:
         """Run a read query that returns one row and give its first value as the driver decoded it, with no
         conversion: for a query that returns a long list as its one value (within ``one_read`` too)."""
-        tx: neo4j.Transaction | None = getattr(self._local, "tx", None)
-        if tx is not None:
-            return tx.run(query, params).single(strict=True)[0]
-
-        def work(mtx: ManagedTransaction) -> Any:
-            return mtx.run(query, params).single(strict=True)[0]
-
-        return self.execute_read(work)
+        records = self.read_records(query, **params)
+        if len(records) != 1:
+            raise ValueError(f"expected one row, the query returned {len(records)}")
+        return records[0][0]
 
     def write(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run one write query in a managed (retried) write transaction."""
