@@ -31,9 +31,9 @@ from queries.definitions import (
     find_serial_matac,
 )
 from queries.escalation import ESCALATION, find_escalation
-from queries.models import AsOf, DefinitionHit, RfgvQuery
-from queries.nominations import store_candidates
-from queries.rfgv import compute_rfgv, store_scores
+from queries.models import AsOf, DefinitionHit
+from queries.nominations import Reasons, qualifying, store_candidates
+from queries.rfgv import ScoreLine, ranked, score_lines, store_scores
 from spr.db import Database
 
 FINDERS: dict[str, Callable[[Database, AsOf], list[DefinitionHit]]] = {
@@ -83,7 +83,7 @@ def sweep(
 
 def _row(h: DefinitionHit) -> dict[str, Any]:
     e = h.evidence
-    return {
+    row = {
         "uid": flag_uid(h.person_id, h.definition),
         "person_id": h.person_id,
         "definition": h.definition,
@@ -97,6 +97,48 @@ def _row(h: DefinitionHit) -> dict[str, Any]:
         # The same records as "Label:key", kept on the flag so `spr check` can tell when one has gone.
         "evidence": [f"{label}:{key}" for label, key in e.keys()],  # noqa: SIM118 (a method, not a dict)
     }
+    return row
+
+
+class _Tally(BaseModel):
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    written: int = 0
+
+
+def _store_flags(
+    db: Database, person_ids: list[str] | None, hits: list[DefinitionHit], at: datetime, batch_size: int, tally: _Tally
+) -> None:
+    """Write the flags of these people (everyone's when None) that are new or changed, and remove theirs
+    that are no longer met."""
+    desired = {flag_uid(h.person_id, h.definition): h for h in hits}
+    stored = {r["uid"]: r for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))}
+    to_write: list[dict[str, Any]] = []
+    for uid, h in desired.items():
+        old = stored.get(uid)
+        if old is None:
+            tally.created += 1
+            to_write.append(_row(h))
+            continue
+        same = (
+            old["definition_version"] == h.definition_version
+            and native(old["first_met"]) == h.first_met
+            and sorted(tuple(x) for x in old["evidence"]) == h.evidence.keys()
+        )
+        if same:
+            tally.unchanged += 1
+        else:
+            tally.updated += 1
+            to_write.append(_row(h))
+    for batch in chunks(to_write, batch_size):
+        write(db, "merge_flags", rows=batch, computed_at=at)
+    stale = sorted(set(stored) - set(desired))
+    for batch in chunks(stale, batch_size):
+        write(db, "delete_flags", uids=batch)
+    tally.written += len(to_write)
+    tally.removed += len(stale)
 
 
 def detect(
@@ -111,61 +153,76 @@ def detect(
 ) -> DetectResult:
     """Run the sweep and store its flags (and RFGV scores). Full recompute unless ``person_ids`` is given.
 
-    ``log`` hears progress: each definition's time and count, the flags written, the scores."""
+    For everyone on a large register the sweep goes part by part (``person_partitions``): each part's
+    definitions, flags and scores, then the next, keeping of each part only its scores without evidence
+    and its people's qualifying reasons; then the scores are ranked and stored, and the nomination list
+    built. What it holds grows with the people scored, not with the hits and their evidence.
+
+    ``log`` hears progress: each part, then each definition's time and count, the flags written, the
+    scores and the list."""
     q = AsOf(as_of=as_of or date.today(), person_ids=person_ids)
     at = computed_at or datetime.now(UTC)
-    hits = sweep(db, q, log=log)
-    t = time.perf_counter()
-    desired = {flag_uid(h.person_id, h.definition): h for h in hits}
-    stored = {r["uid"]: r for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))}
-    to_write: list[dict[str, Any]] = []
-    created = updated = 0
-    for uid, h in desired.items():
-        old = stored.get(uid)
-        if old is None:
-            created += 1
-            to_write.append(_row(h))
-            continue
-        same = (
-            old["definition_version"] == h.definition_version
-            and native(old["first_met"]) == h.first_met
-            and sorted(tuple(x) for x in old["evidence"]) == h.evidence.keys()
-        )
-        if not same:
-            updated += 1
-            to_write.append(_row(h))
-    for batch in chunks(to_write, batch_size):
-        write(db, "merge_flags", rows=batch, computed_at=at)
-    stale = sorted(set(stored) - set(desired))
-    for batch in chunks(stale, batch_size):
-        write(db, "delete_flags", uids=batch)
+    full = person_ids is None
+    parts = person_partitions(db, person_ids)
+    tally = _Tally()
+    counts = dict.fromkeys(FLAG_DEFINITIONS, 0)
+    spent: dict[str, float] = dict.fromkeys((*FLAG_DEFINITIONS, "flags", "rfgv"), 0.0)
+    known: Reasons = ({}, {})
+    lines: list[ScoreLine] = []
+    started = time.perf_counter()
+    for n, part in enumerate(parts, start=1):
+        scope = q.model_copy(update={"person_ids": part})
+        hits: list[DefinitionHit] = []
+        for code in FLAG_DEFINITIONS:
+            t = time.perf_counter()
+            found = FINDERS[code](db, scope)
+            spent[code] += time.perf_counter() - t
+            counts[code] += len(found)
+            hits.extend(found)
+        t = time.perf_counter()
+        _store_flags(db, part, hits, at, batch_size, tally)
+        spent["flags"] += time.perf_counter() - t
+        qualifying(hits, into=known)
+        if scores:
+            t = time.perf_counter()
+            lines.extend(score_lines(db, q.as_of, part))
+            spent["rfgv"] += time.perf_counter() - t
+        if log and len(parts) > 1:
+            log(
+                f"part {n} of {len(parts)}: {len(part or []):,} people, {len(hits):,} flags met, "
+                f"{time.perf_counter() - started:.0f} s so far"
+            )
     if log:
-        log(f"flags stored: {len(to_write):,} written, {len(stale):,} removed in {time.perf_counter() - t:.1f} s")
+        for code in FLAG_DEFINITIONS:
+            log(f"{code}: {counts[code]:,} people in {spent[code]:.1f} s")
+        log(f"flags stored: {tally.written:,} written, {tally.removed:,} removed in {spent['flags']:.1f} s")
     scores_changed = 0
-    scored = None
     if scores:
         t = time.perf_counter()
-        ranked = person_ids is None
-        scored = compute_rfgv(db, RfgvQuery(as_of=q.as_of, person_ids=person_ids))
-        scores_changed = store_scores(db, scored, ranked=ranked, computed_at=at)
+        if full:
+            lines = ranked(lines)
+        scores_changed = store_scores(db, lines, ranked=full, computed_at=at)
         if log:
-            log(f"RFGV: {len(scored):,} scores, {scores_changed:,} changed in {time.perf_counter() - t:.1f} s")
-    # The MAPPA+ nomination list, from the same hits and scores (queries.nominations).
+            log(
+                f"RFGV: {len(lines):,} scores, {scores_changed:,} changed in "
+                f"{spent['rfgv'] + time.perf_counter() - t:.1f} s"
+            )
+    # The MAPPA+ nomination list, from the same reasons and scores (queries.nominations).
     t = time.perf_counter()
-    candidates = store_candidates(db, q.as_of, hits, scored, person_ids=person_ids, computed_at=at)
+    candidates = store_candidates(
+        db, q.as_of, None, lines if scores else None, person_ids=person_ids, computed_at=at, known=known,
+        flags=sum(counts.values()),
+    )  # fmt: skip
     if log:
         log(f"nomination list: {candidates:,} people in {time.perf_counter() - t:.1f} s")
-    counts: dict[str, int] = {}
-    for h in hits:
-        counts[h.definition] = counts.get(h.definition, 0) + 1
     return DetectResult(
         as_of=q.as_of,
         people_scope=len(person_ids) if person_ids is not None else None,
-        flags=counts,
-        created=created,
-        updated=updated,
-        unchanged=len(desired) - created - updated,
-        removed=len(stale),
+        flags={code: c for code, c in counts.items() if c},
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        removed=tally.removed,
         scores_changed=scores_changed,
         candidates=candidates,
     )

@@ -33,7 +33,7 @@ import json
 import struct
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Set
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -57,7 +57,7 @@ from queries.models import (
     RfgvQuery,
     RfgvScore,
 )
-from queries.rfgv import compute_rfgv
+from queries.rfgv import ScoreLine, compute_rfgv
 from spr.db import Database
 
 MAPPA_PLUS = "MAPPA_PLUS"
@@ -118,30 +118,48 @@ def cat2_params() -> dict[str, Any]:
 
 
 # -- what makes a candidate (shared by the computed list and the stored one) -----------------------
-def _reasons(
-    db: Database, as_of: date, person_ids: list[str] | None, hits: Iterable[DefinitionHit] | None = None
-) -> tuple[dict[str, set[str]], dict[str, date]]:
-    """Each candidate's reasons and the date they first met one: qualifying definitions (from ``hits``
-    when the sweep has them, else computed) and professional judgements."""
-    plus = definition(MAPPA_PLUS)
-    qualifying = list(plus.param("qualifying_definitions"))
-    if hits is None:
-        scope = AsOf(as_of=as_of, person_ids=person_ids)
-        hits = [h for code in qualifying for h in _FINDERS[code](db, scope)]
-    reasons: dict[str, set[str]] = {}
-    first: dict[str, date] = {}
+Reasons = tuple[dict[str, frozenset[str]], dict[str, date]]  # each candidate's reasons, and when first met
+
+
+def qualifying(hits: Iterable[DefinitionHit], into: Reasons | None = None) -> Reasons:
+    """The qualifying definitions (definitions.yaml MAPPA_PLUS) among ``hits``: each person's reasons and
+    the date they first met one, added to ``into`` when given (a full sweep gathers them part by part and
+    keeps only these, not the hits with their evidence). Equal reason sets are one object."""
+    wanted = frozenset(definition(MAPPA_PLUS).param("qualifying_definitions"))
+    reasons, first = into if into is not None else ({}, {})
+    shared: dict[frozenset[str], frozenset[str]] = {}
     for h in hits:
-        if h.definition not in qualifying:
+        if h.definition not in wanted:
             continue
-        reasons.setdefault(h.person_id, set()).add(h.definition)
+        have = reasons.get(h.person_id, frozenset()) | {h.definition}
+        reasons[h.person_id] = shared.setdefault(have, have)
         first[h.person_id] = min(first.get(h.person_id, h.first_met), h.first_met)
+    return reasons, first
+
+
+def _reasons(
+    db: Database,
+    as_of: date,
+    person_ids: list[str] | None,
+    hits: Iterable[DefinitionHit] | None = None,
+    known: Reasons | None = None,
+) -> Reasons:
+    """Each candidate's reasons and the date they first met one: qualifying definitions (``known``, else
+    from ``hits`` when the sweep has them, else computed) and professional judgements."""
+    plus = definition(MAPPA_PLUS)
+    if known is None:
+        if hits is None:
+            scope = AsOf(as_of=as_of, person_ids=person_ids)
+            hits = [h for code in plus.param("qualifying_definitions") for h in _FINDERS[code](db, scope)]
+        known = qualifying(hits)
+    reasons, first = known
     if plus.param("include_professional_judgement"):
         for r in read(
             db, "find_professional_judgements", as_of=as_of, person_ids=person_ids,
             judgement_kind=PROFESSIONAL_JUDGEMENT,
         ):  # fmt: skip
             pid = r["person_id"]
-            reasons.setdefault(pid, set()).add(PROFESSIONAL_JUDGEMENT)
+            reasons[pid] = reasons.get(pid, frozenset()) | {PROFESSIONAL_JUDGEMENT}
             if r["first_judged"] is not None:
                 first[pid] = min(first.get(pid, r["first_judged"]), r["first_judged"])
     return reasons, first
@@ -221,7 +239,7 @@ def sort_key(scope: str, score: float | None, person_id: str) -> str:
     return f"{scope}|0{0xFFFFFFFFFFFFFFFF - ordered:016x}|{person_id}"
 
 
-def _ranks(scores: list[RfgvScore], wanted: set[str]) -> dict[str, dict[str, int]]:
+def _ranks(scores: Sequence[RfgvScore | ScoreLine], wanted: Set[str]) -> dict[str, dict[str, int]]:
     """For the wanted people: their rank in the RFGV list of all forces (ALL) and of each force whose
     list they are on (an incident it recorded in the window), exactly as ``compute_rfgv`` ranks."""
     seen: dict[str, int] = defaultdict(int)
@@ -236,9 +254,9 @@ def _ranks(scores: list[RfgvScore], wanted: set[str]) -> dict[str, dict[str, int
 
 def _entries(
     row: dict[str, Any],
-    reasons: set[str],
+    reasons: Set[str],
     first: date | None,
-    score: RfgvScore | None,
+    score: RfgvScore | ScoreLine | None,
     ranks: dict[str, int],
     as_of: date,
 ) -> dict[str, dict[str, Any]]:
@@ -276,23 +294,30 @@ def _require_schema(db: Database) -> None:
 def store_candidates(
     db: Database,
     as_of: date,
-    hits: list[DefinitionHit] | None,
-    scores: list[RfgvScore] | None,
+    hits: Iterable[DefinitionHit] | None,
+    scores: Sequence[RfgvScore | ScoreLine] | None,
     *,
     person_ids: list[str] | None = None,
     computed_at: datetime | None = None,
+    known: Reasons | None = None,
+    flags: int | None = None,
 ) -> int:
     """Store the nomination list as of ``as_of``: everyone's (``person_ids`` None, a full sweep: exact
     ranks, and the sweep is recorded) or these people's (an incremental update). ``hits`` and ``scores``
     are the sweep's own (every definition's hits and the RFGV scores for the same people); either is
-    computed when None. Writes only entries that are new or changed. Returns the people on the list."""
+    computed when None. A sweep that kept only the qualifying reasons of its hits (``qualifying``) passes
+    them as ``known`` instead, and how many flags it found as ``flags``. Writes only entries that are new
+    or changed. Returns the people on the list."""
     _require_schema(db)
     at = computed_at or datetime.now(UTC)
     full = person_ids is None
-    reasons, first = _reasons(db, as_of, person_ids, hits)
+    if hits is not None and flags is None:
+        hits = list(hits)
+        flags = len(hits)
+    reasons, first = _reasons(db, as_of, person_ids, hits, known)
     if scores is None:
         scores = compute_rfgv(db, RfgvQuery(as_of=as_of, person_ids=person_ids))
-    ranks = _ranks(scores, set(reasons)) if full else {}
+    ranks = _ranks(scores, reasons.keys()) if full else {}
     score_of = {s.person_id: s for s in scores if s.person_id in reasons}
     listed = 0
     for people in chunks(sorted(reasons), _STATUS_CHUNK):
@@ -324,7 +349,7 @@ def store_candidates(
     if full:
         write(
             db, "create_sweep", sweep_id=f"SWEEP-{at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6].upper()}", as_of=as_of,
-            started_at=at, finished_at=datetime.now(UTC), flags=len(hits) if hits is not None else None,
+            started_at=at, finished_at=datetime.now(UTC), flags=flags,
             scores=len(scores), candidates=listed,
         )  # fmt: skip
     return listed

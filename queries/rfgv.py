@@ -13,8 +13,9 @@ Each sweep stores a PriorityScore per person with its ``as_of``, so a fall in sc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from graph_schema.model import vocabulary
 from queries._common import chunks, definition, definitions_version, gravity_table, person_partitions, read, write
@@ -29,8 +30,24 @@ def rfgv_params() -> dict[str, Any]:
     return {k: d.param(k) for k in d.params}
 
 
-def score_row(row: dict[str, Any], as_of: Any, params: dict[str, Any] | None = None) -> RfgvScore:
-    """The score for one person's window, from find_rfgv_inputs' row."""
+class ScoreLine(NamedTuple):
+    """One person's score without its evidence: what a full sweep keeps of everyone's score until it has
+    ranked them all (an RfgvScore also carries the incidents and victims behind it)."""
+
+    person_id: str
+    as_of: date
+    score: float
+    recency: float
+    frequency: float
+    gravity: float
+    victims: int
+    incidents: int
+    forces: tuple[str, ...]
+    rank: int = 0
+
+
+def score_line(row: dict[str, Any], as_of: date, params: dict[str, Any] | None = None) -> ScoreLine:
+    """The score for one person's window, from find_rfgv_inputs' row, without its evidence."""
     p = params or rfgv_params()
     days = max(0, (as_of - row["last_occurred"]).days)
     recency = (
@@ -40,18 +57,35 @@ def score_row(row: dict[str, Any], as_of: Any, params: dict[str, Any] | None = N
     gravity = float(p["gravity_weight"]) * float(row["gravity"])
     victims = len(row["victims"])
     score = (recency + frequency + gravity) * float(p["victim_multiplier"]) ** max(0, victims - 1)
+    return ScoreLine(
+        row["person_id"], as_of, round(score, 3), round(recency, 3), round(frequency, 3), round(gravity, 3),
+        victims, int(row["incidents"]), tuple(sorted(row["forces"])),
+    )  # fmt: skip
+
+
+def score_row(row: dict[str, Any], as_of: date, params: dict[str, Any] | None = None) -> RfgvScore:
+    """The score for one person's window, from find_rfgv_inputs' row, with the incidents and victims behind it."""
+    s = score_line(row, as_of, params)
     return RfgvScore(
-        person_id=row["person_id"],
-        as_of=as_of,
-        score=round(score, 3),
-        recency=round(recency, 3),
-        frequency=round(frequency, 3),
-        gravity=round(gravity, 3),
-        victims=victims,
-        incidents=int(row["incidents"]),
+        **s._asdict() | {"forces": list(s.forces)},
         last_incident=row["last_occurred"],
-        forces=sorted(row["forces"]),
         evidence=Evidence(incidents=sorted(row["uids"]), victims=sorted(row["victims"])),
+    )
+
+
+def score_inputs(
+    db: Database, as_of: date, person_ids: list[str] | None, force: str | None = None
+) -> list[dict[str, Any]]:
+    """find_rfgv_inputs for one scope: each person's window (incidents, gravity, victims, forces)."""
+    return read(
+        db,
+        "find_rfgv_inputs",
+        as_of=as_of,
+        window_days=int(rfgv_params()["window_days"]),
+        person_ids=person_ids,
+        force=force,
+        gravity=gravity_table(),
+        indicator_weights={c: i.weight for c, i in vocabulary().indicators.items()},
     )
 
 
@@ -62,28 +96,44 @@ def compute_rfgv(db: Database, q: RfgvQuery) -> list[RfgvScore]:
     on their whole history across forces. ``top_n`` cuts the list (Cleveland ranks a top 20).
     """
     p = rfgv_params()
-    rows = [
-        row
-        for part in person_partitions(db, q.person_ids)  # for everyone on a large register: in parts
-        for row in read(
-            db,
-            "find_rfgv_inputs",
-            as_of=q.as_of,
-            window_days=int(p["window_days"]),
-            person_ids=part,
-            force=q.force,
-            gravity=gravity_table(),
-            indicator_weights={c: i.weight for c, i in vocabulary().indicators.items()},
-        )
-    ]
-    scores = sorted((score_row(r, q.as_of, p) for r in rows), key=lambda s: (-s.score, s.person_id))
+    scores = sorted(
+        (
+            score_row(row, q.as_of, p)
+            for part in person_partitions(db, q.person_ids)  # for everyone on a large register: in parts
+            for row in score_inputs(db, q.as_of, part, q.force)
+        ),
+        key=lambda s: (-s.score, s.person_id),
+    )
     for n, s in enumerate(scores, start=1):
         s.rank = n
     return scores[: q.top_n] if q.top_n else scores
 
 
+def score_lines(db: Database, as_of: date, person_ids: list[str] | None) -> list[ScoreLine]:
+    """These people's scores (everyone's when None, in one read: callers partition), without evidence and
+    unranked; the forces tuples are shared between people (a full sweep holds millions of lines)."""
+    p = rfgv_params()
+    forces: dict[tuple[str, ...], tuple[str, ...]] = {}
+    out = []
+    for row in score_inputs(db, as_of, person_ids):
+        s = score_line(row, as_of, p)
+        out.append(s._replace(forces=forces.setdefault(s.forces, s.forces)))
+    return out
+
+
+def ranked(lines: Iterable[ScoreLine]) -> list[ScoreLine]:
+    """The lines highest score first, ranked 1, 2, … exactly as ``compute_rfgv`` ranks."""
+    order = sorted(lines, key=lambda s: (-s.score, s.person_id))
+    return [s._replace(rank=n) for n, s in enumerate(order, start=1)]
+
+
 def store_scores(
-    db: Database, scores: list[RfgvScore], *, ranked: bool, computed_at: datetime | None = None, batch_size: int = 1000
+    db: Database,
+    scores: Sequence[RfgvScore | ScoreLine],
+    *,
+    ranked: bool,
+    computed_at: datetime | None = None,
+    batch_size: int = 1000,
 ) -> int:
     """Keep one PriorityScore per person and as_of; returns how many were created or changed."""
     at = computed_at or datetime.now(UTC)

@@ -7,9 +7,12 @@ g.incident(a, v, "2023-01-05")          # A suspect, V victim, occurred that day
 
 from __future__ import annotations
 
+import csv
 import itertools
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from graph_schema.model import vocabulary
@@ -327,3 +330,24 @@ class GraphFactory:
     def count(self, query: Any, **params: Any) -> int:
         rows = self.db.read(query, **params)
         return int(next(iter(rows[0].values()))) if rows else 0
+
+
+# -- generated data sets (synthetic.generate) -------------------------------------------------------
+def truth(out: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """A generated data set's ground truth: each person record's true person, and the planted patterns."""
+    with (out / "truth" / "person_truth.csv").open(encoding="utf-8") as fh:
+        record_person = {r["record_uid"]: r["person_id"] for r in csv.DictReader(fh)}
+    patterns = [json.loads(line) for line in (out / "truth" / "patterns.ndjson").read_text().splitlines() if line]
+    return record_person, patterns
+
+
+def link_truth(db: Database, out: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Link a loaded data set's person records to their true person, so that a test measures the queries
+    alone (identity resolution is tested on its own, in tests/ingest/identity)."""
+    record_person, patterns = truth(out)
+    db.write(
+        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
+        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
+        rows=[{"r": r, "p": p} for r, p in record_person.items()],
+    )
+    return record_person, patterns

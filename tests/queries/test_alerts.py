@@ -3,7 +3,6 @@ the acknowledge/close lifecycle, and the generator's planted patterns loaded thr
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any, LiteralString
 
 import pytest
-from factories import GraphFactory
+from factories import GraphFactory, link_truth
 
 from graph_schema.model import AlertRules, alert_rules
 from queries.alerts import (
@@ -399,24 +398,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _truth(out: Path) -> tuple[dict[str, str], list[dict]]:  # type: ignore[type-arg]
-    with (out / "truth" / "person_truth.csv").open(encoding="utf-8") as fh:
-        record_person = {r["record_uid"]: r["person_id"] for r in csv.DictReader(fh)}
-    patterns = [json.loads(line) for line in (out / "truth" / "patterns.ndjson").read_text().splitlines() if line]
-    return record_person, patterns
-
-
-def _link_truth(db: Database, out: Path) -> tuple[dict[str, str], list[dict]]:  # type: ignore[type-arg]
-    """Link the person records to their true person, so that a test measures the alert rules alone."""
-    record_person, patterns = _truth(out)
-    db.write(
-        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
-        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
-        rows=[{"r": r, "p": p} for r, p in record_person.items()],
-    )
-    return record_person, patterns
-
-
 def test_planted_breaches_unnotified_changes_and_escalations_each_raise_exactly_one_alert(
     db: Database, tiny: Path
 ) -> None:
@@ -426,7 +407,7 @@ def test_planted_breaches_unnotified_changes_and_escalations_each_raise_exactly_
     # Identity resolution is tested on its own (tests/ingest/identity); here the records are linked to their
     # true person so that the test measures the alert rules alone.
     report = ingest.load(db, [tiny], progress=False, resolver=None)
-    record_person, patterns = _link_truth(db, tiny)
+    record_person, patterns = link_truth(db, tiny)
     result = evaluate_batch(db, report.batch_id, as_of=REFERENCE_DATE)
     truth_person = {p: p for p in set(record_person.values())}
     alerts = result.alerts
@@ -481,7 +462,7 @@ def test_ingest_runs_the_alert_stage_for_a_later_batch_once(db: Database, tiny: 
     first = ingest.load(db, [tiny], progress=False, resolver=None, after_load=after_batch)
     assert first.alerts_raised is None and any("first load" in n for n in first.notes)
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n")[0]["n"] == 0
-    _link_truth(db, tiny)
+    link_truth(db, tiny)
 
     later = later_batch(tiny, tmp_path / "later", seed=3, size=150, per_kind=3)
     assert later.planted.get("ORDER_BREACH") and later.planted.get("ESCALATION")
@@ -523,7 +504,7 @@ def test_the_stage_asks_each_per_person_question_once_and_gets_the_same_answers(
     from synthetic.later import later_batch
 
     ingest.load(db, [tiny], progress=False, resolver=None)
-    _link_truth(db, tiny)
+    link_truth(db, tiny)
     later = later_batch(tiny, tmp_path / "later", seed=5, size=150, per_kind=3)
     report = ingest.load(db, [tmp_path / "later"], progress=False, resolver=None)
     people = people_in_batch(db, report.batch_id)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
-from factories import GraphFactory
+from factories import GraphFactory, link_truth
 
 from queries._common import person_partitions
 from queries.detect import detect, person_flags
@@ -81,3 +83,49 @@ def test_a_sweep_in_parts_equals_one_in_a_single_query(
     assert again.flags == whole.flags and (again.created, again.updated, again.removed) == (0, 0, 0)
     assert db.read("MATCH (p:Person)-[:FLAGGED]->(f:Flag) RETURN p.person_id AS p, f.uid AS f ORDER BY f") == flags
     assert compute_rfgv(db, RfgvQuery(as_of=D("2024-12-31"))) == scores
+
+
+def _swept(db: Database) -> dict[str, Any]:
+    """What a sweep stores (flags with their evidence, scores with their ranks, the nomination list with
+    its ranks), without the times it was stored at."""
+
+    def props(label: str) -> list[dict[str, Any]]:
+        rows = db.read(f"MATCH (n:{label}) RETURN properties(n) AS p")
+        return sorted(({k: v for k, v in r["p"].items() if not k.endswith("_at")} for r in rows), key=str)
+
+    evidence = db.read(
+        "MATCH (p:Person)-[:FLAGGED]->(f:Flag)-[:EVIDENCED_BY]->(e) "
+        "RETURN p.person_id AS person, f.uid AS flag, coalesce(e.uid, e.person_id) AS e ORDER BY person, flag, e"
+    )
+    return {
+        "flags": props("Flag"),
+        "evidence": evidence,
+        "scores": props("PriorityScore"),
+        "list": props("NominationCandidate"),
+    }
+
+
+def test_a_full_sweep_in_parts_stores_what_one_part_stores(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A national register is swept part by part, keeping only each part's scores and reasons: the flags,
+    # the ranked scores and the ranked nomination list must be those of a sweep of everyone at once.
+    import ingest
+    import synthetic
+    from synthetic import REFERENCE_DATE
+
+    synthetic.generate("tiny", 3, tmp_path, progress=False)
+    ingest.load(db, [tmp_path], progress=False, resolver=None)
+    link_truth(db, tmp_path)
+    whole = detect(db, REFERENCE_DATE)
+    stored = _swept(db)
+    assert len(stored["flags"]) > 50 and len(stored["list"]) > 20
+    assert {s["rank"] for s in stored["scores"]} == set(range(1, len(stored["scores"]) + 1))
+    db.write("MATCH (n) WHERE n:Flag OR n:PriorityScore OR n:NominationCandidate OR n:Sweep DETACH DELETE n")
+    people = db.read("MATCH (p:Person) RETURN count(p) AS n")[0]["n"]
+    monkeypatch.setattr("queries._common.PARTITION", people // 4 + 1)
+    logged: list[str] = []
+    parted = detect(db, REFERENCE_DATE, log=logged.append)
+    assert sum(m.startswith("part ") for m in logged) == 4
+    assert parted == whole
+    assert _swept(db) == stored

@@ -4,14 +4,13 @@ update after an ingest batch, nominations read live, and a clear answer before a
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from factories import GraphFactory
+from factories import GraphFactory, link_truth
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -61,13 +60,7 @@ def test_generated_data_stored_equals_computed_and_a_later_batch_updates_it(db: 
     base = tmp_path / "tiny"
     synthetic.generate("tiny", 5, base, progress=False)
     ingest.load(db, [base], progress=False, resolver=None)
-    with (base / "truth" / "person_truth.csv").open(encoding="utf-8") as fh:
-        rows = [{"r": r["record_uid"], "p": r["person_id"]} for r in csv.DictReader(fh)]
-    db.write(
-        "UNWIND $rows AS row MATCH (r:PersonRecord {uid: row.r}) MERGE (p:Person {person_id: row.p}) "
-        "MERGE (r)-[:RESOLVES_TO {method: 'TRUTH'}]->(p)",
-        rows=rows,
-    )
+    link_truth(db, base)
     with pytest.raises(NotSwept):
         find_candidates(db, CandidateQuery())
     result = detect(db, REFERENCE_DATE)
