@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph_schema.model import vocabulary
-from queries._common import da_offence_codes, definition, definitions_version, read
+from queries._common import da_offence_codes, day, definition, definitions_version, read
 from queries.models import AsOf, DefinitionHit, Evidence
 from spr.db import Database
 
@@ -139,7 +139,10 @@ def find_high_risk(db: Database, q: AsOf) -> list[DefinitionHit]:
     rows = read(db, "find_high_risk", as_of=q.as_of, person_ids=q.person_ids, **high_risk_params())
     hits = []
     for r in rows:
-        incs = sorted(r["incidents"], key=lambda i: (i["occurred_on"], i["uid"]))
+        incs = sorted(
+            ({**i, "occurred_on": day(i["occurred_on"]), "known_on": day(i["known_on"])} for i in r["incidents"]),
+            key=lambda i: (i["occurred_on"], i["uid"]),
+        )
         hits.append(
             DefinitionHit(
                 person_id=r["person_id"],

@@ -12,6 +12,8 @@ the MAPPA+ nomination list (queries.nominations.store_candidates); a full sweep 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -19,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from queries._common import chunks, native, person_partitions, read, write
+from queries._common import chunks, person_partitions, read, write
 from queries.definitions import (
     HIGH_RISK,
     REPEAT,
@@ -97,7 +99,16 @@ def _row(h: DefinitionHit) -> dict[str, Any]:
         # The same records as "Label:key", kept on the flag so `spr check` can tell when one has gone.
         "evidence": [f"{label}:{key}" for label, key in e.keys()],  # noqa: SIM118 (a method, not a dict)
     }
-    return row
+    return row | {"digest": flag_digest(row)}
+
+
+def flag_digest(row: dict[str, Any]) -> str:
+    """What the sweep compares a flag by: its definition version, first_met and evidence, as one short hash
+    stored on the Flag (``digest``), so that deciding what changed reads one value per flag, not its
+    evidence (at national scale reading 1.2 million flags' evidence took 162 s)."""
+    first = row["first_met"]
+    text = json.dumps([row["definition_version"], first.isoformat() if first else None, sorted(row["evidence"])])
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 class _Tally(BaseModel):
@@ -113,25 +124,20 @@ def _store_flags(
 ) -> None:
     """Write the flags of these people (everyone's when None) that are new or changed, and remove theirs
     that are no longer met."""
-    desired = {flag_uid(h.person_id, h.definition): h for h in hits}
-    stored = {r["uid"]: r for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))}
+    desired = {flag_uid(h.person_id, h.definition): _row(h) for h in hits}
+    stored = {
+        r["uid"]: r["digest"] for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))
+    }
     to_write: list[dict[str, Any]] = []
-    for uid, h in desired.items():
-        old = stored.get(uid)
-        if old is None:
+    for uid, row in desired.items():
+        if uid not in stored:
             tally.created += 1
-            to_write.append(_row(h))
-            continue
-        same = (
-            old["definition_version"] == h.definition_version
-            and native(old["first_met"]) == h.first_met
-            and sorted(tuple(x) for x in old["evidence"]) == h.evidence.keys()
-        )
-        if same:
-            tally.unchanged += 1
-        else:
+            to_write.append(row)
+        elif stored[uid] != row["digest"]:  # a flag stored before flags had a digest (None) is rewritten once
             tally.updated += 1
-            to_write.append(_row(h))
+            to_write.append(row)
+        else:
+            tally.unchanged += 1
     for batch in chunks(to_write, batch_size):
         write(db, "merge_flags", rows=batch, computed_at=at)
     stale = sorted(set(stored) - set(desired))

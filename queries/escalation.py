@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from queries._common import definition, definitions_version, gravity_table, read
+from queries._common import day, definition, definitions_version, gravity_table, read
 from queries.models import AsOf, DefinitionHit, EscalationPath, EscalationReport, Evidence, PathStep, SeparationMarker
 from spr.db import Database
 
@@ -20,11 +20,12 @@ def escalation_params() -> dict[str, int]:
 
 
 def _to_steps(rows: list[dict[str, Any]]) -> tuple[list[PathStep], dict[str, date]]:
-    known = {r["uid"]: r["known_on"] for r in rows}
+    """Timeline rows as steps, and each incident's known date (dates as values or as ISO text)."""
+    known = {r["uid"]: day(r["known_on"]) for r in rows}
     steps = [
         PathStep(
             uid=r["uid"],
-            occurred_on=r["occurred_on"],
+            occurred_on=day(r["occurred_on"]),
             gravity=int(r["gravity"]),
             offence_code=r["offence_code"],
             victim_ids=sorted(r["victim_ids"]),

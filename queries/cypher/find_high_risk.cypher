@@ -4,7 +4,9 @@
 //   $offence_indicators (map offence code -> indicator code the offence implies), $window_days (integer).
 // Returns one row per Person with a qualifying incident in the window ending $as_of: person_id,
 //   first_met (known date of the earliest qualifying incident ever), incidents [{uid, occurred_on,
-//   known_on, dash_grade, indicators}] in the window, assessments [uid] (DASH/DARA graded high).
+//   known_on, dash_grade, indicators}] in the window (occurred_on and known_on as ISO text, "2024-05-01": the
+//   sweep reads hundreds of thousands, and the driver makes a date value far slower than Python reads the
+//   text), assessments [uid] (DASH/DARA graded high).
 // Indicators come from the incident itself, from its offence, from is_stalking, and from a BREACH_OF link.
 CALL () {
   // the people asked for, through the index (an OR with "all people" would scan every Person)
@@ -38,7 +40,8 @@ WITH p, i, occurred, known, assessments,
 WHERE i.dash_grade IN $dash_grades OR size(assessments) > 0 OR size(indicators) > 0
 WITH p, min(known) AS first_met,
      collect(CASE WHEN occurred >= $as_of - duration({days: $window_days}) THEN
-       {uid: i.uid, occurred_on: occurred, known_on: known, dash_grade: i.dash_grade, indicators: indicators,
+       {uid: i.uid, occurred_on: toString(occurred), known_on: toString(known), dash_grade: i.dash_grade,
+        indicators: indicators,
         assessments: assessments} END) AS current
 WHERE size(current) > 0
 RETURN p.person_id AS person_id, first_met, current AS incidents

@@ -1,13 +1,14 @@
 // Write flags that are new or changed (batched UNWIND): the flag's properties and its evidence edges.
 // Parameters: $rows [{uid, person_id, definition, definition_version, first_met, incidents [uid],
-//   victims [person_id], outcomes [uid], orders [uid], assessments [uid], evidence ["Label:key"]}],
+//   victims [person_id], outcomes [uid], orders [uid], assessments [uid], evidence ["Label:key"],
+//   digest (what the sweep compares: queries.detect.flag_digest)}],
 //   $computed_at (datetime).
 // Returns: written (number of flags written).
 UNWIND $rows AS row
 MATCH (p:Person {person_id: row.person_id})
 MERGE (f:Flag {uid: row.uid})
 SET f.definition = row.definition, f.definition_version = row.definition_version,
-    f.first_met = row.first_met, f.computed_at = $computed_at, f.evidence = row.evidence
+    f.first_met = row.first_met, f.computed_at = $computed_at, f.evidence = row.evidence, f.digest = row.digest
 MERGE (p)-[:FLAGGED]->(f)
 WITH f, row
 CALL (f) {

@@ -51,6 +51,23 @@ def test_detect_stores_flags_with_evidence_and_is_idempotent(db: Database, g: Gr
     assert [p.as_of for p in score_history(db, "A")] == [D("2024-12-31")]
 
 
+def test_detect_compares_flags_by_digest_and_rewrites_flags_stored_without_one(db: Database, g: GraphFactory) -> None:
+    _graph(g)
+    detect(db, D("2024-12-31"))
+    # A flag stored before flags carried a digest is rewritten once, then left alone.
+    db.write("MATCH (f:Flag {uid: 'A|SERIAL_CAMPAIGN'}) REMOVE f.digest")
+    r = detect(db, D("2024-12-31"))
+    assert (r.created, r.updated, r.unchanged) == (0, 1, 3)
+    assert detect(db, D("2024-12-31")).updated == 0
+    # New evidence changes the digest: A's third victim is a new victim of the serial flags and the MATAC one.
+    a, v3 = g.person("A"), g.person("V3")  # a second record of A
+    g.incident(a, v3, "2024-07-01")
+    r = detect(db, D("2024-12-31"))
+    assert r.created == 0 and r.updated >= 2
+    flags = {f["definition"]: f for f in person_flags(db, "A")}
+    assert "V3" in {e["key"] for e in flags["SERIAL_CAMPAIGN"]["evidence"]}
+
+
 def test_detect_for_some_people_and_removal(db: Database, g: GraphFactory) -> None:
     _graph(g)
     detect(db, D("2024-12-31"))
