@@ -9,6 +9,7 @@ latency is then the queue, by Little's law), and *users* wait a random pause bet
 of docs/benchmarks.md.
 
     .venv/bin/python -m bench.api_load --clients 50 --seconds 30 --think 2
+    NEO4J_URI=… .venv/bin/python -m bench.api_load --no-write   # another register: print, keep the docs
 """
 
 from __future__ import annotations
@@ -178,6 +179,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--think", type=float, default=2.0, help="users' mean pause between requests, seconds")
     ap.add_argument("--repeats", type=int, default=3, help="runs of the users; one run's tail varies from run to run")
+    ap.add_argument(
+        "--no-write", dest="write", action="store_false",
+        help='print the section instead of replacing "## API load" (a register other than the demo one)',
+    )  # fmt: skip
     args = ap.parse_args()
 
     load = os.getloadavg()[0]  # other work on the machine shows in the tails
@@ -243,7 +248,8 @@ a request has two: the user and the person are looked up in one (`person_read`),
 reads, or the case graph's steps, share another (`Database.one_read`); the token and purpose checks run on
 the event loop; uvicorn uses httptools and uvloop. More throughput: more API worker processes on more
 cores, and read replicas (docs/scaling.md)."""
-    write_section("API load", body)
+    if args.write:
+        write_section("API load", body)
     print(body)
 
 
