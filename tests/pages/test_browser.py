@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from conftest import PASSWORD, PURPOSE, build_case
+from pagecase import PASSWORD, PURPOSE, build_case
 from pixels import drawn
 
 from api.auth import create_user

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import HOSTILE_NAME, PURPOSE, VICTIM_LINE1, VICTIM_POSTCODE, Case, client_for
 from factories import GraphFactory, P
 from offline import assert_offline, external_references
+from pagecase import HOSTILE_NAME, PURPOSE, VICTIM_LINE1, VICTIM_POSTCODE, Case, client_for
 
 from api import audit
 from spr.db import Database
