@@ -16,6 +16,9 @@ class PersonSearch(BaseModel):
     last_name: str | None = Field(default=None, max_length=100)
     dob: date | None = None
     identifier: str | None = Field(default=None, max_length=100)
+    # Only people this agency holds records about (person_agencies): an agency-scoped role's search, filtered
+    # before the page is cut, so that its count and pages are its own.
+    agency: str | None = Field(default=None, max_length=100)
     skip: int = Field(default=0, ge=0, le=1_000_000)  # the page is sliced in Cypher (32-bit bounds)
     limit: int = Field(default=20, ge=1, le=200)
 

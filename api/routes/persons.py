@@ -137,12 +137,12 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> PersonSearchPage:
     """Search across every recorded identity by name, date of birth or identifier (PNC id and others)."""
-    q = PersonSearch(first_name=first_name, last_name=last_name, dob=dob, identifier=identifier, skip=skip, limit=limit)
-    page = search_people(db, q)
-    if user.agency_scoped:
-        page.data = [m for m in page.data if user.agency_code in person_agencies(db, m.person_id)[1]]
-        page.count = len(page.data)
-    audit_read(db, request, user, purpose, subject=f"search:{q.model_dump_json(exclude={'skip', 'limit'})}")
+    q = PersonSearch(
+        first_name=first_name, last_name=last_name, dob=dob, identifier=identifier, skip=skip, limit=limit,
+        agency=user.agency_code if user.agency_scoped else None,
+    )  # fmt: skip
+    page = search_people(db, q)  # an agency-scoped role finds only the people its agency holds records about
+    audit_read(db, request, user, purpose, subject=f"search:{q.model_dump_json(exclude={'skip', 'limit', 'agency'})}")
     return page
 
 

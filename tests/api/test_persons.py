@@ -113,6 +113,11 @@ def test_agency_scoped_roles_see_only_their_agencys_people(world: TestClient) ->
     assert world.get("/api/v1/persons/Z", headers=lancs).status_code == 200
     found = world.get("/api/v1/persons?last_name=Jones", headers=lancs).json()
     assert found["count"] == 0
+    # The agency's own people are found before the page is cut: its count and pages are its own.
+    found = world.get("/api/v1/persons?dob=1985-01-01&limit=1", headers=lancs).json()
+    assert (found["count"], [m["person_id"] for m in found["data"]]) == (1, ["Z"])
+    found = world.get("/api/v1/persons?dob=1985-01-01&limit=2&skip=1", headers=wmp).json()
+    assert (found["count"], [m["person_id"] for m in found["data"]]) == (3, ["V", "W"])
 
 
 def test_search_across_recorded_identities(world: TestClient) -> None:
