@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -63,22 +64,15 @@ def flag_uid(person_id: str, definition: str) -> str:
     return f"{person_id}|{definition}"
 
 
-def sweep(
-    db: Database,
-    q: AsOf,
-    definitions: tuple[str, ...] = FLAG_DEFINITIONS,
-    log: Callable[[str], None] | None = None,
-) -> list[DefinitionHit]:
-    """Every hit of every flag-raising definition, without writing anything. ``log`` hears each one's time.
-    For everyone on a large register each definition runs in parts (``person_partitions``)."""
+def sweep(db: Database, q: AsOf, spent: dict[str, float] | None = None) -> list[DefinitionHit]:
+    """Every hit of every flag-raising definition for ``q``'s people, in one query each (``detect`` runs it
+    part by part on a large register), without writing anything. ``spent`` adds up each definition's time."""
     hits: list[DefinitionHit] = []
-    parts = person_partitions(db, q.person_ids)
-    for code in definitions:
+    for code in FLAG_DEFINITIONS:
         t = time.perf_counter()
-        found = [h for part in parts for h in FINDERS[code](db, q.model_copy(update={"person_ids": part}))]
-        hits.extend(found)
-        if log:
-            log(f"{code}: {len(found):,} people in {time.perf_counter() - t:.1f} s")
+        hits.extend(FINDERS[code](db, q))
+        if spent is not None:
+            spent[code] = spent.get(code, 0.0) + time.perf_counter() - t
     return hits
 
 
@@ -115,7 +109,8 @@ def flag_digest(version: int, first_met: date | None, evidence: list[str]) -> st
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-class _Tally(BaseModel):
+@dataclass
+class _Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -187,14 +182,9 @@ def detect(
     lines: list[ScoreLine] = []
     started = time.perf_counter()
     for n, part in enumerate(parts, start=1):
-        scope = q.model_copy(update={"person_ids": part})
-        hits: list[DefinitionHit] = []
-        for code in FLAG_DEFINITIONS:
-            t = time.perf_counter()
-            found = FINDERS[code](db, scope)
-            spent[code] += time.perf_counter() - t
-            counts[code] += len(found)
-            hits.extend(found)
+        hits = sweep(db, q.model_copy(update={"person_ids": part}), spent)
+        for h in hits:
+            counts[h.definition] += 1
         t = time.perf_counter()
         _store_flags(db, part, hits, at, batch_size, tally)
         spent["flags"] += time.perf_counter() - t
@@ -226,7 +216,7 @@ def detect(
     # The MAPPA+ nomination list, from the same reasons and scores (queries.nominations).
     t = time.perf_counter()
     candidates = store_candidates(
-        db, q.as_of, None, lines if scores else None, person_ids=person_ids, computed_at=at, known=known,
+        db, q.as_of, lines if scores else None, person_ids=person_ids, computed_at=at, known=known,
         flags=sum(counts.values()),
     )  # fmt: skip
     if log:

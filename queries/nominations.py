@@ -57,7 +57,7 @@ from queries.models import (
     RfgvQuery,
     RfgvScore,
 )
-from queries.rfgv import ScoreLine, compute_rfgv
+from queries.rfgv import ScoreLine, compute_rfgv, rank_order
 from spr.db import Database
 
 MAPPA_PLUS = "MAPPA_PLUS"
@@ -137,21 +137,13 @@ def qualifying(hits: Iterable[DefinitionHit], into: Reasons | None = None) -> Re
     return reasons, first
 
 
-def _reasons(
-    db: Database,
-    as_of: date,
-    person_ids: list[str] | None,
-    hits: Iterable[DefinitionHit] | None = None,
-    known: Reasons | None = None,
-) -> Reasons:
-    """Each candidate's reasons and the date they first met one: qualifying definitions (``known``, else
-    from ``hits`` when the sweep has them, else computed) and professional judgements."""
+def _reasons(db: Database, as_of: date, person_ids: list[str] | None, known: Reasons | None = None) -> Reasons:
+    """Each candidate's reasons and the date they first met one: qualifying definitions (``known`` when the
+    sweep has them, else computed) and professional judgements."""
     plus = definition(MAPPA_PLUS)
     if known is None:
-        if hits is None:
-            scope = AsOf(as_of=as_of, person_ids=person_ids)
-            hits = [h for code in plus.param("qualifying_definitions") for h in _FINDERS[code](db, scope)]
-        known = qualifying(hits)
+        scope = AsOf(as_of=as_of, person_ids=person_ids)
+        known = qualifying(h for code in plus.param("qualifying_definitions") for h in _FINDERS[code](db, scope))
     reasons, first = known
     if plus.param("include_professional_judgement"):
         for r in read(
@@ -244,7 +236,7 @@ def _ranks(scores: Sequence[RfgvScore | ScoreLine], wanted: Set[str]) -> dict[st
     list they are on (an incident it recorded in the window), exactly as ``compute_rfgv`` ranks."""
     seen: dict[str, int] = defaultdict(int)
     out: dict[str, dict[str, int]] = {}
-    for n, s in enumerate(sorted(scores, key=lambda s: (-s.score, s.person_id)), start=1):
+    for n, s in enumerate(sorted(scores, key=rank_order), start=1):
         for f in s.forces:
             seen[f] += 1
         if s.person_id in wanted:
@@ -294,7 +286,6 @@ def _require_schema(db: Database) -> None:
 def store_candidates(
     db: Database,
     as_of: date,
-    hits: Iterable[DefinitionHit] | None,
     scores: Sequence[RfgvScore | ScoreLine] | None,
     *,
     person_ids: list[str] | None = None,
@@ -303,18 +294,14 @@ def store_candidates(
     flags: int | None = None,
 ) -> int:
     """Store the nomination list as of ``as_of``: everyone's (``person_ids`` None, a full sweep: exact
-    ranks, and the sweep is recorded) or these people's (an incremental update). ``hits`` and ``scores``
-    are the sweep's own (every definition's hits and the RFGV scores for the same people); either is
-    computed when None. A sweep that kept only the qualifying reasons of its hits (``qualifying``) passes
-    them as ``known`` instead, and how many flags it found as ``flags``. Writes only entries that are new
-    or changed. Returns the people on the list."""
+    ranks, and the sweep is recorded with ``flags``, how many it found) or these people's (an incremental
+    update). ``scores`` (the RFGV scores of the same people) and ``known`` (the qualifying reasons of the
+    sweep's hits, ``qualifying``) are the sweep's own; each is computed when None. Writes only entries
+    that are new or changed. Returns the people on the list."""
     _require_schema(db)
     at = computed_at or datetime.now(UTC)
     full = person_ids is None
-    if hits is not None and flags is None:
-        hits = list(hits)
-        flags = len(hits)
-    reasons, first = _reasons(db, as_of, person_ids, hits, known)
+    reasons, first = _reasons(db, as_of, person_ids, known)
     if scores is None:
         scores = compute_rfgv(db, RfgvQuery(as_of=as_of, person_ids=person_ids))
     ranks = _ranks(scores, reasons.keys()) if full else {}

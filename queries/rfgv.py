@@ -73,6 +73,11 @@ def score_row(row: dict[str, Any], as_of: date, params: dict[str, Any] | None = 
     )
 
 
+def rank_order(s: RfgvScore | ScoreLine) -> tuple[float, str]:
+    """The order of an RFGV list: highest score first, then person_id."""
+    return (-s.score, s.person_id)
+
+
 def score_inputs(
     db: Database, as_of: date, person_ids: list[str] | None, force: str | None = None
 ) -> list[dict[str, Any]]:
@@ -102,7 +107,7 @@ def compute_rfgv(db: Database, q: RfgvQuery) -> list[RfgvScore]:
             for part in person_partitions(db, q.person_ids)  # for everyone on a large register: in parts
             for row in score_inputs(db, q.as_of, part, q.force)
         ),
-        key=lambda s: (-s.score, s.person_id),
+        key=rank_order,
     )
     for n, s in enumerate(scores, start=1):
         s.rank = n
@@ -123,7 +128,7 @@ def score_lines(db: Database, as_of: date, person_ids: list[str] | None) -> list
 
 def ranked(lines: Iterable[ScoreLine]) -> list[ScoreLine]:
     """The lines highest score first, ranked 1, 2, … exactly as ``compute_rfgv`` ranks."""
-    order = sorted(lines, key=lambda s: (-s.score, s.person_id))
+    order = sorted(lines, key=rank_order)
     return [s._replace(rank=n) for n, s in enumerate(order, start=1)]
 
 

@@ -2,7 +2,7 @@
 // definition version, first_met and evidence), not the evidence itself: deciding what changed reads one value
 // per flag. Flags stored before flags had a digest return null, and the sweep rewrites them.
 // Parameters: $person_ids (list of Person.person_id, or null for everyone), $definitions (list of codes).
-// Returns rows: person_id, uid, definition, digest.
+// Returns rows: uid, digest.
 CALL () {
   // the people asked for, through the index (an OR with "all people" would scan every Person)
   UNWIND coalesce($person_ids, []) AS wanted
@@ -16,5 +16,4 @@ CALL () {
 }
 MATCH (p)-[:FLAGGED]->(f:Flag)
 WHERE f.definition IN $definitions
-RETURN p.person_id AS person_id, f.uid AS uid, f.definition AS definition, f.digest AS digest
-ORDER BY person_id, definition
+RETURN f.uid AS uid, f.digest AS digest
