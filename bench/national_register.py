@@ -1,7 +1,7 @@
 """Build a national-scale register on this machine with `spr ingest --bulk` and time every stage.
 
     .venv/bin/python -m bench.national_register --data DIR [--home DIR] [--heap 5g] [--pagecache 7g]
-        [--identity model|exact|none]
+        [--identity model|model-online|exact|none]
     .venv/bin/python -m bench.national_register --existing DIR [--identity model]   # identity stage only
 
 DIR is a generated data set (`spr generate --scale national --seed 7 --out DIR`, about 26 million records).
@@ -9,10 +9,11 @@ A Neo4j instance of its own is created in --home (default: a new temporary folde
 afterwards, so the other benchmarks can be pointed at it (it prints the NEO4J_URI, NEO4J_USER and
 NEO4J_PASSWORD to use). The stages are the bulk path's own (ingest/bulk.py): reading and validating
 the records and writing the import files, the offline `neo4j-admin database import`, starting the server,
-applying the schema (constraints and indexes, populated here), then the identity stage (--identity:
-``model``, the probabilistic matching of ingest/identity, by default). ``--existing DIR`` starts a register
-built before (its --home) and runs the identity stage alone over all its person records: the national
-figure of the identity issue, through the graph (read, score, write pairs, cluster, write Persons). The
+applying the schema (constraints and indexes, populated here), and the identity stage (--identity:
+``model``, the probabilistic matching of ingest/identity over the import files before the import, as
+`spr ingest --bulk` runs it, by default; ``model-online`` the same matching online after the import).
+``--existing DIR`` starts a register built before (its --home) and runs the identity stage alone, online,
+over all its person records (read, score, write pairs, cluster, write Persons). The
 result (JSON, with stage times, peak memory of Python, of the import and of the Neo4j server, and the
 store's size) goes to bench/results/ and stdout; docs/benchmarks.md quotes it by hand with the command.
 """
@@ -47,7 +48,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="the generated data set to load")
     ap.add_argument("--home", type=Path, default=None, help="folder for the instance (default: a new temporary one)")
     ap.add_argument("--existing", type=Path, default=None, help="a register built before: identity stage only")
-    ap.add_argument("--identity", choices=("model", "exact", "none"), default="model", help="identity stage")
+    ap.add_argument(
+        "--identity", choices=("model", "model-online", "exact", "none"), default="model", help="identity stage"
+    )
     ap.add_argument("--heap", default="5g", help="Neo4j heap (default 5g)")
     ap.add_argument("--pagecache", default="7g", help="Neo4j page cache (default 7g)")
     args = ap.parse_args()
@@ -56,7 +59,7 @@ def main() -> None:
 
     from ingest.identity import resolve as resolve_model
 
-    resolvers = {"model": resolve_model, "exact": identity_exact.resolve, "none": None}
+    resolvers = {"model": resolve_model, "model-online": resolve_model, "exact": identity_exact.resolve, "none": None}
     settings = Settings()
     install(settings.neo4j_dir, settings.neo4j_version, log=lambda _m: None)
     home = args.existing or args.home or Path(tempfile.mkdtemp(prefix="spr-national-"))
@@ -92,7 +95,8 @@ def main() -> None:
         report = None
     else:
         log("validating the records and writing the import files")
-        report = bulk_load(inst, [args.data], progress=sys.stderr.isatty(), log=log, resolver=resolvers[args.identity])
+        report = bulk_load(inst, [args.data], progress=sys.stderr.isatty(), log=log, resolver=resolvers[args.identity],
+                           match_offline=args.identity == "model")  # fmt: skip
     wall = time.perf_counter() - t0
     info = ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True)
     with Database.connect(info) as db:

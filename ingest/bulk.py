@@ -24,7 +24,7 @@ from itertools import islice
 from operator import attrgetter
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any, LiteralString
+from typing import IO, TYPE_CHECKING, Any, LiteralString
 
 from graph_schema import vocabulary
 from graph_schema.apply import apply_schema
@@ -37,6 +37,9 @@ from ingest.validate import AGENCY_FIELDS, REFS, Candidate, Validator, parse_rec
 from ingest.writes import NODE_PLANS, _row, dedupe_latest, not_mapped, write_batch
 from spr.db import ConnectionInfo, Database
 from spr.localserver import Instance
+
+if TYPE_CHECKING:
+    from ingest.identity.graph import ResolveResult
 
 _M = vocabulary().model
 CSV_TYPES = {"string": "string", "integer": "long", "float": "double", "boolean": "boolean", "date": "date"}
@@ -497,6 +500,15 @@ def write_import_files(
     return ImportFiles(report, root, args, late, persons)
 
 
+def _touched_later(late: dict[str, list[BaseRecord]]) -> list[str]:
+    """The person records whose matching fields later versions written online may change: the persons
+    themselves, and those their later addresses, involvements, outcomes and assessments name."""
+    uids = {r.uid for r in late.get("person", [])}
+    for rtype in ("address", "involvement", "outcome", "assessment"):
+        uids |= {str(ref) for r in late.get(rtype, []) if (ref := getattr(r, "person_ref", None))}
+    return sorted(uids)
+
+
 def bulk_load(
     instance: Instance,
     paths: Sequence[Path | str],
@@ -507,11 +519,17 @@ def bulk_load(
     workdir: Path | None = None,
     resolver: Callable[[Database, Sequence[str]], object] | None = identity_exact.resolve,
     workers: int | None = None,
+    match_offline: bool = False,
 ) -> IngestReport:
     """Validate, write import files, import offline into the empty local database, restart, apply schema,
     then run the identity stage ``resolver`` over every person record (exact identifiers by default; the
     probabilistic ``ingest.identity.resolve``; or None to leave it to ``spr resolve``). ``workers``: processes
-    for the records' own checks (default one per CPU; the result is the same with any number)."""
+    for the records' own checks (default one per CPU; the result is the same with any number).
+
+    ``match_offline``: the probabilistic matching runs over the import files before the import
+    (``ingest.identity.offline``), and the Persons, links, pairs and review items are imported with the
+    records; ``resolver`` (the model's) then runs online only over the person records that later versions,
+    written after the import, touch."""
     t0 = time.perf_counter()
     st = instance.status()
     if not st.installed or not st.configured:
@@ -541,6 +559,14 @@ def bulk_load(
 
     log("Stopping the local Neo4j for the offline import ...")
     instance.stop(log=log)
+    resolved: ResolveResult | None = None
+    if match_offline and persons:
+        from ingest.identity.offline import resolve_import_files
+
+        log(f"Identity stage over {len(persons)} person record(s), in the import files ...")
+        more, resolved = resolve_import_files(tmp, at=at, log=log)
+        args = [*args, *more]
+        args.sort(key=lambda a: not a.startswith("--nodes"))
     proc = instance.admin(
         ["database", "import", "full", "neo4j", "--overwrite-destination=true", f"--array-delimiter={ARRAY_DELIMITER}",
          "--skip-duplicate-nodes=false", "--bad-tolerance=0",
@@ -560,7 +586,13 @@ def bulk_load(
                 log(f"Writing {len(recs)} later version(s) of {rtype} records online ...")
             for i in range(0, len(recs), DEFAULT_BATCH_SIZE):
                 write_batch(db, rtype, recs[i : i + DEFAULT_BATCH_SIZE], batch_id=batch_id, at=at)
-        if resolver is not None and persons:  # as the online load calls it (ingest.pipeline)
+        if resolved is not None:
+            report.persons_linked = resolved.linked
+            touched = _touched_later(late)
+            if resolver is not None and touched:  # later versions may change what the matching read
+                log(f"Identity stage over {len(touched)} person record(s) changed after the import ...")
+                report.persons_linked += int(getattr(resolver(db, touched), "linked", 0))
+        elif resolver is not None and persons:  # as the online load calls it (ingest.pipeline)
             log(f"Identity stage over {len(persons)} person record(s) ...")
             report.persons_linked = int(getattr(resolver(db, persons), "linked", 0))
         total = report.total

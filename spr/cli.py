@@ -699,6 +699,7 @@ def ingest_command(
                     log=err.print,
                     resolver=resolvers[identity],
                     workers=workers,
+                    match_offline=identity == "model",
                 )
             except BulkImportError as exc:
                 err.print(f"[bold red]error:[/bold red] {exc}")

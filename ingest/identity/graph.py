@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,10 +258,15 @@ def resolve(
         for chunk in _chunks(sorted(new)):
             db.write(q.DELETE_STALE_MATCHES, rows=[{"uid": u, "keep": keep[u]} for u in chunk])
     clock("write pairs")
+    # The Persons of records that came in changed (not a re-run of every pair) take their names, date of birth
+    # and sex from them again, whether or not their links change.
+    changed = set() if full else new
     if everything:  # every record was scored: the pairs just written are all the graph holds
-        sub = _recluster(db, sorted(known), known, edges, cfg=cfg, at=at, version=model.version, clock=clock)
+        sub = _recluster(db, sorted(known), known, edges, cfg=cfg, at=at, version=model.version, clock=clock,
+                         refresh=changed)  # fmt: skip
     else:
-        sub = recluster(db, new, cfg=cfg, at=at, model_version=model.version, current=known, clock=clock)
+        sub = recluster(db, new, cfg=cfg, at=at, model_version=model.version, current=known, clock=clock,
+                        refresh=changed)  # fmt: skip
     for name in ("linked", "persons_created", "merges", "splits", "review_open", "refused"):
         setattr(result, name, getattr(sub, name))
     result.affected_person_ids = sub.affected_person_ids
@@ -429,10 +434,12 @@ def recluster(
     decided_by: str | None = None,
     current: Mapping[str, Current] | None = None,
     clock: _Clock | None = None,
+    refresh: Iterable[str] = (),
 ) -> ResolveResult:
     """Re-derive the Persons of ``uids`` (and of everything connected to them) from the stored pairs and
     the analysts' decisions, and write the differences. ``current``, what the caller has just read of the
-    records (``read_frame``), saves reading their links again; the rest of the scope is read here."""
+    records (``read_frame``), saves reading their links again; the rest of the scope is read here. The
+    Persons of the records in ``refresh`` take their names, date of birth and sex from their records again."""
     cfg = cfg or identity_settings()
     at = at or datetime.now(UTC)
     clock = clock or _Clock({})
@@ -444,24 +451,42 @@ def recluster(
     edges, versions = _read_edges(db, scope)
     clock("read neighbourhood")
     version = model_version or (versions.most_common(1)[0][0] if versions else "")
-    return _recluster(db, scope, held, edges, cfg=cfg, at=at, version=version, decided_by=decided_by, clock=clock)
+    return _recluster(db, scope, held, edges, cfg=cfg, at=at, version=version, decided_by=decided_by, clock=clock,
+                      refresh=refresh)  # fmt: skip
 
 
-def _recluster(
-    db: Database,
+@dataclass
+class Plan:
+    """What a clustering changes: the Persons' ids, the links to write, the identity events, the Persons
+    merged away, and the open review items. ``_recluster`` writes it online; ``ingest.identity.offline``
+    writes a first resolution as import files."""
+
+    result: ResolveResult
+    ids: dict[str, str]  # cluster key -> Person id
+    link_rows: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    retire: list[dict[str, str]]
+    moved: set[str]  # Persons that gained or lost records
+    affected: set[str]
+    person_of: dict[str, str]  # record uid -> its Person id
+    old_ids: set[str]
+    review_rows: list[dict[str, Any]]
+
+
+def plan(
     scope: Sequence[str],
     current: Mapping[str, Current],
     edges: Sequence[Edge],
+    decisions: dict[str, dict[str, Any]],
     *,
     cfg: IdentitySettings,
-    at: datetime,
     version: str,
+    existing: Callable[[Sequence[str]], set[str]],
     decided_by: str | None = None,
-    clock: _Clock,
-) -> ResolveResult:
-    """Cluster ``scope`` from ``edges`` and the decisions, and write what changed."""
+) -> Plan:
+    """Cluster ``scope`` from ``edges`` and the decisions, and say what changes against ``current``.
+    ``existing``: which of some new Person ids the register already holds."""
     result = ResolveResult(records=len(scope), model_version=version)
-    decisions = _read_decisions(db, scope)
     same = [(d["left"], d["right"]) for d in decisions.values() if d["decision"] == "SAME"]
     different = [(d["left"], d["right"]) for d in decisions.values() if d["decision"] == "DIFFERENT"]
     idents = {u: [f"pnc_id:{c.pnc_id}"] for u, c in current.items() if c.pnc_id}
@@ -472,11 +497,10 @@ def _recluster(
     )  # fmt: skip
     result.refused = len(clustering.refused)
     clusters = clustering.clusters()
-    ids = _assign_ids(db, clusters, {u: c.person_id for u, c in current.items()})
-    clock("cluster")
+    ids = _assign_ids(existing, clusters, {u: c.person_id for u, c in current.items()})
     analyst_of = {pair_key(d["left"], d["right"]): d["decided_by"] for d in decisions.values()}
     link_rows: list[dict[str, Any]] = []
-    moved: set[str] = set()  # Persons that gained or lost records
+    moved: set[str] = set()
     for key, members in clusters.items():
         pid = ids[key]
         for uid in members:
@@ -508,6 +532,33 @@ def _recluster(
     result.linked = len(link_rows)
     review_rows = _review_rows(edges, clustering, decisions, cfg, version)
     result.review_open = len(review_rows)
+    person_of = {uid: ids[key] for key, members in clusters.items() for uid in members}
+    return Plan(result, ids, link_rows, events, retire, moved, affected, person_of, old_ids, review_rows)
+
+
+def _recluster(
+    db: Database,
+    scope: Sequence[str],
+    current: Mapping[str, Current],
+    edges: Sequence[Edge],
+    *,
+    cfg: IdentitySettings,
+    at: datetime,
+    version: str,
+    decided_by: str | None = None,
+    clock: _Clock,
+    refresh: Iterable[str] = (),
+) -> ResolveResult:
+    """Cluster ``scope`` from ``edges`` and the decisions, and write what changed."""
+    decisions = _read_decisions(db, scope)
+
+    def existing(ids: Sequence[str]) -> set[str]:
+        return {r["person_id"] for r in db.read(q.EXISTING_PERSON_IDS, ids=list(ids))}
+
+    pl = plan(scope, current, edges, decisions, cfg=cfg, version=version, existing=existing, decided_by=decided_by)
+    clock("cluster")
+    result, link_rows, events, retire, review_rows = pl.result, pl.link_rows, pl.events, pl.retire, pl.review_rows
+    ids, old_ids = pl.ids, pl.old_ids
 
     def work(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]) -> None:
         tx.run(query, rows=rows, at=at).consume()
@@ -519,6 +570,7 @@ def _recluster(
             db.execute_write(lambda tx, qq=query, c=chunk: work(tx, qq, c))  # type: ignore[misc]
     touched = {r["person_id"] for r in link_rows}
     touched |= {p for p in (current[r["uid"]].person_id for r in link_rows) if p}
+    touched |= {pl.person_of[u] for u in refresh if u in pl.person_of}
     for chunk in _chunks(sorted(touched)):
         db.write(q.REFRESH_PERSONS, ids=chunk)
     for chunk in _chunks(retire):
@@ -537,12 +589,14 @@ def _recluster(
     for chunk in _chunks(sorted(stale)):
         db.write(q.CLOSE_REVIEWS, ids=chunk, status="CLOSED", at=at)
     clock("write reviews")
-    result.affected_person_ids = sorted(moved | {r["gone"] for r in retire} | affected)
+    result.affected_person_ids = sorted(pl.moved | {r["gone"] for r in retire} | pl.affected)
     result.retired_person_ids = sorted(r["gone"] for r in retire)
     return result
 
 
-def _assign_ids(db: Database, clusters: dict[str, list[str]], current: Mapping[str, str | None]) -> dict[str, str]:
+def _assign_ids(
+    existing_of: Callable[[Sequence[str]], set[str]], clusters: dict[str, list[str]], current: Mapping[str, str | None]
+) -> dict[str, str]:
     """Keep a Person's id for the cluster holding most of its records (ties: the lower id); other
     clusters get a new id from their smallest record uid."""
     votes: list[tuple[int, str, str]] = []
@@ -560,7 +614,7 @@ def _assign_ids(db: Database, clusters: dict[str, list[str]], current: Mapping[s
     candidates = {k: person_id_for(k) for k in fresh}
     existing: set[str] = set()
     for chunk in _chunks(sorted(candidates.values())):
-        existing |= {r["person_id"] for r in db.read(q.EXISTING_PERSON_IDS, ids=chunk)}
+        existing |= existing_of(chunk)
     for key in fresh:
         salt, pid = 0, candidates[key]
         while pid in taken or pid in existing:

@@ -15,7 +15,9 @@ import pytest
 from spr.db import ConnectionInfo, Database
 
 # Properties whose value is a wall-clock time: equal in kind, never in value, between two databases.
-CLOCK_PROPS = frozenset({"ingested_at", "started_at", "finished_at", "created_at", "decided_at", "applied_at"})
+CLOCK_PROPS = frozenset(
+    {"ingested_at", "started_at", "finished_at", "created_at", "decided_at", "applied_at", "scored_at", "updated_at"}
+)
 # Labels and types other stages own (identity matching, detection): not compared by the resume tests.
 OTHER_STAGES = frozenset({"Person", "RESOLVES_TO", "Flag", "FLAGGED", "EVIDENCED_BY", "Alert", "ABOUT"})
 

@@ -14,6 +14,8 @@ import pytest
 from graph_schema.apply import apply_schema
 from ingest import identity_exact, load
 from ingest.bulk import BulkImportError, bulk_load, write_import_files
+from ingest.identity import resolve
+from ingest.identity.graph import stored_outcome
 from ingest.reader import discover
 from ingest.report import RejectsWriter
 from spr.db import ConnectionInfo, Database
@@ -148,6 +150,54 @@ def test_bulk_load_with_two_workers_builds_the_same_graph_and_rejects_as_one(
         assert any("Hall-Day" in x for x in seen[1][4]["nodes"])  # a later version from a later chunk, written online
         assert seen[2][:4] == seen[1][:4]
         assert_same_graph(seen[1][4], seen[2][4])
+    finally:
+        inst.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_identity_matched_in_the_import_files_builds_the_graph_an_online_resolution_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tenth of the demo scale (duplicates across forces, review-band pairs), and later versions read in a
+    # later chunk: a person's new surname and an involvement's new incident, written online after the import.
+    from synthetic import generate
+
+    monkeypatch.setattr("ingest.bulk.CHUNK", 5_000)
+    data = tmp_path / "data"
+    generate(scale="demo", seed=1, out=data, progress=False, fraction=0.1)
+    people = [json.loads(x) for x in (data / "person.ndjson").read_text(encoding="utf-8").splitlines() if x.strip()]
+    involvements = [json.loads(x) for x in (data / "involvement.ndjson").read_text(encoding="utf-8").splitlines()]
+    first, inv = people[0], involvements[0]
+    with (data / "person.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({**first, "record_version": 2, "last_name": "Quennell-Ashby"}) + "\n")
+    with (data / "involvement.ndjson").open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({**inv, "record_version": 2, "incident_ref": involvements[-1]["incident_ref"]}) + "\n")
+    tmp = Path(tempfile.mkdtemp(prefix="spr-test-bulk-"))
+    inst = throwaway_instance(Settings().neo4j_dir, tmp / "bulk")
+    skip = frozenset({"IngestBatch", "SchemaVersion", "IdentityEvent", "AFFECTED"})
+    try:
+        inst.start(log=lambda _m: None)
+        info = ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True)
+        dumps, reports = [], []
+        for offline in (True, False):
+            with Database.connect(info) as db:
+                db.run_auto("MATCH (n) DETACH DELETE n")
+                apply_schema(db)
+            report = bulk_load(inst, [data], progress=False, log=lambda _m: None, resolver=resolve,
+                               match_offline=offline)  # fmt: skip
+            with Database.connect(info) as db:
+                if offline:
+                    outcome = stored_outcome(db)
+                    keyed = db.read("MATCH (r:PersonRecord) WHERE r.block_version IS NOT NULL RETURN count(r) AS n")
+                dumps.append(graph_dump(db, normalise_clock=True, skip=skip))
+            reports.append(report)
+        assert reports[0].ok and reports[0].persons_linked == reports[1].persons_linked > 0
+        assert outcome["pairs"] and outcome["reviews"] and any(len(p["records"]) > 1 for p in outcome["persons"])
+        # every record's blocking keys, the later version's too
+        assert keyed[0]["n"] == len({(x["source_system"], x["record_id"]) for x in people})
+        assert any("Quennell-Ashby" in x for x in dumps[0]["nodes"])
+        assert_same_graph(dumps[1], dumps[0])
     finally:
         inst.destroy()
         shutil.rmtree(tmp, ignore_errors=True)

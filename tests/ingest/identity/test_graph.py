@@ -236,3 +236,14 @@ def test_reclustering_reads_pairs_across_write_chunks(db: Database, monkeypatch:
     result = resolve(db, ["PROB-WM/3"])
     assert person_of(db, "PROB-WM/3") == person_of(db, "WMP/1") == person_of(db, "NBR/2") == john
     assert result.splits == 0 and result.affected_person_ids == [john]
+
+
+def test_a_changed_record_that_stays_with_its_person_refreshes_the_persons_name(db: Database) -> None:
+    add_records(db, MARY)
+    resolve(db)
+    pid = person_of(db, "WMP/7")
+    add_records(db, {**MARY, "last_name": "Jones-Okafor"})  # a later version: married name
+    result = resolve(db, ["WMP/7"])
+    assert person_of(db, "WMP/7") == pid and result.linked == 0  # the same Person, its link unchanged
+    rows = db.read("MATCH (p:Person {person_id: $pid}) RETURN p.display_name AS name", pid=pid)
+    assert rows == [{"name": "Mary Jones-Okafor"}]
