@@ -468,7 +468,7 @@ class Plan:
     retire: list[dict[str, str]]
     moved: set[str]  # Persons that gained or lost records
     affected: set[str]
-    person_of: dict[str, str]  # record uid -> its Person id
+    clusters: dict[str, list[str]]  # cluster key -> its record uids
     old_ids: set[str]
     review_rows: list[dict[str, Any]]
 
@@ -532,8 +532,7 @@ def plan(
     result.linked = len(link_rows)
     review_rows = _review_rows(edges, clustering, decisions, cfg, version)
     result.review_open = len(review_rows)
-    person_of = {uid: ids[key] for key, members in clusters.items() for uid in members}
-    return Plan(result, ids, link_rows, events, retire, moved, affected, person_of, old_ids, review_rows)
+    return Plan(result, ids, link_rows, events, retire, moved, affected, clusters, old_ids, review_rows)
 
 
 def _recluster(
@@ -570,7 +569,9 @@ def _recluster(
             db.execute_write(lambda tx, qq=query, c=chunk: work(tx, qq, c))  # type: ignore[misc]
     touched = {r["person_id"] for r in link_rows}
     touched |= {p for p in (current[r["uid"]].person_id for r in link_rows) if p}
-    touched |= {pl.person_of[u] for u in refresh if u in pl.person_of}
+    wanted = set(refresh)
+    if wanted:
+        touched |= {pl.ids[key] for key, members in pl.clusters.items() if not wanted.isdisjoint(members)}
     for chunk in _chunks(sorted(touched)):
         db.write(q.REFRESH_PERSONS, ids=chunk)
     for chunk in _chunks(retire):

@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from graph_schema import vocabulary
+from ingest.bulk import CSV_TYPES
 from ingest.identity.config import IdentitySettings, identity_settings
 from ingest.identity.duck import connect
 from ingest.identity.graph import Current, Edge, ResolveResult, _pnc, plan
@@ -36,8 +37,6 @@ PR, P = _M.label("PersonRecord"), _M.label("Person")
 REVIEW, RT = _M.label("ReviewItem"), _M.rel_type("RESOLVES_TO")
 MATCHES, CONCERNS = _M.rel_type("MATCHES"), _M.rel_type("CONCERNS")
 PARTS = {_M.rel_type("SUSPECT_IN"): "S", _M.rel_type("VICTIM_IN"): "V", _M.rel_type("WITNESS_IN"): "W"}
-CSV_TYPES = {"string": "string", "integer": "long", "float": "double", "boolean": "boolean", "date": "date",
-             "datetime": "datetime", "string[]": "string[]"}  # fmt: skip
 
 
 class OfflineError(RuntimeError):
