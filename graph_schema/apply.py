@@ -4,6 +4,7 @@ and the reference agencies (the 43 forces) recorded in the graph."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import LiteralString
 
 from graph_schema.model import Vocabulary, vocabulary
 from spr.db import Database
@@ -66,6 +67,7 @@ class ApplyResult:
     existing: list[str] = field(default_factory=list)
     version: int = 0
     version_changed: bool = False
+    migrated: list[str] = field(default_factory=list)  # data changes made for an older register
 
 
 def existing_schema_names(db: Database) -> set[str]:
@@ -87,6 +89,9 @@ def apply_schema(db: Database, vocab: Vocabulary | None = None) -> ApplyResult:
         db.run_auto(st.cypher)
         result.created.append(st.name)
     db.run_auto("CALL db.awaitIndexes(300)")
+    found = schema_version_in_graph(db)
+    if found is not None and found < vocab.model.schema_version:
+        result.migrated = migrate(db, found)
     rows = db.write(
         """
         OPTIONAL MATCH (old:SchemaVersion {name: $name})
@@ -111,6 +116,36 @@ def apply_schema(db: Database, vocab: Vocabulary | None = None) -> ApplyResult:
         forces=[a.model_dump() for a in vocab.forces.values()],
     )
     return result
+
+
+# Data changes a register recorded at an older schema version needs, by the version that brings them. Each
+# runs in batches (CALL { } IN TRANSACTIONS) and finds only what still needs changing, so that running it
+# again after an interruption finishes it.
+_MIGRATIONS: dict[int, tuple[tuple[str, LiteralString], ...]] = {
+    # Bulk loads before version 4 stored provenance ingested_at as text; the online load stores a datetime.
+    4: (
+        (
+            "nodes' ingested_at as a datetime",
+            "MATCH (n) WHERE n.ingested_at IS :: STRING "
+            "CALL (n) { SET n.ingested_at = datetime(n.ingested_at) } IN TRANSACTIONS OF 10000 ROWS",
+        ),
+        (
+            "relationships' ingested_at as a datetime",
+            "MATCH ()-[r]->() WHERE r.ingested_at IS :: STRING "
+            "CALL (r) { SET r.ingested_at = datetime(r.ingested_at) } IN TRANSACTIONS OF 10000 ROWS",
+        ),
+    ),
+}
+
+
+def migrate(db: Database, found: int) -> list[str]:
+    """The data changes of every version after ``found``, in order; returns what was done."""
+    done = []
+    for version in sorted(v for v in _MIGRATIONS if v > found):
+        for what, statement in _MIGRATIONS[version]:
+            db.run_auto(statement)
+            done.append(f"version {version}: {what}")
+    return done
 
 
 def schema_version_in_graph(db: Database) -> int | None:

@@ -100,7 +100,8 @@ def neo4j_password() -> None:
 # -------------------------------------------------------------------------------------------- schema
 @schema_app.command("apply")
 def schema_apply() -> None:
-    """Create the constraints and indexes the vocabulary implies; record the schema version."""
+    """Create the constraints and indexes the vocabulary implies, bring the data of a register recorded at an
+    older version up to date, and record the schema version."""
     from graph_schema.apply import apply_schema
     from spr.db import get_database
 
@@ -108,6 +109,8 @@ def schema_apply() -> None:
     console.print(
         f"Schema version {result.version}: {len(result.created)} created, {len(result.existing)} already present"
     )
+    for done in result.migrated:
+        console.print(f"Migrated the register's data: {done}")
 
 
 @schema_app.command("show")

@@ -64,3 +64,28 @@ def test_missing_or_older_schema_is_named(empty_db: Database) -> None:
     empty_db.write("MATCH (v:SchemaVersion) SET v.version = 0")
     with pytest.raises(SchemaMismatch, match="run `spr schema apply`"):
         require_schema(empty_db)
+
+
+def test_applying_to_a_register_recorded_at_version_3_turns_text_ingested_at_into_datetimes(db: Database) -> None:
+    # What a bulk load stored before version 4: provenance ingested_at as text, on nodes and relationships.
+    at = "2026-11-30T10:15:00.5+00:00"
+    db.write(
+        "CREATE (r:PersonRecord {uid: 'WMP/P1', ingested_at: $at})-[:SUSPECT_IN {ingested_at: $at}]->"
+        "(i:Incident {uid: 'WMP/I1', ingested_at: datetime($at)})",
+        at=at,
+    )
+    db.write("MATCH (v:SchemaVersion) SET v.version = 3")
+    result = apply_schema(db)
+    assert result.migrated == [
+        "version 4: nodes' ingested_at as a datetime",
+        "version 4: relationships' ingested_at as a datetime",
+    ]
+    rows = db.read(
+        "MATCH (r:PersonRecord)-[s:SUSPECT_IN]->(i:Incident) RETURN valueType(r.ingested_at) AS r, "
+        "valueType(s.ingested_at) AS s, valueType(i.ingested_at) AS i, r.ingested_at = datetime($at) AS same",
+        at=at,
+    )
+    dt = "ZONED DATETIME NOT NULL"
+    assert rows == [{"r": dt, "s": dt, "i": dt, "same": True}]
+    assert schema_version_in_graph(db) == vocabulary().model.schema_version
+    assert apply_schema(db).migrated == []  # recorded at this version now: nothing more to do

@@ -131,7 +131,13 @@ def graph_dump(db: Database, *, normalise_clock: bool = False, skip: frozenset[s
     def clean(props: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for k, v in props.items():
-            out[k] = "<time>" if normalise_clock and k in CLOCK_PROPS else str(v) if hasattr(v, "iso_format") else v
+            out[k] = (
+                f"<time {type(v).__name__}>"
+                if normalise_clock and k in CLOCK_PROPS
+                else str(v)
+                if hasattr(v, "iso_format")
+                else v
+            )
         return out
 
     nodes = db.read(
