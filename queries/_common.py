@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -93,7 +95,7 @@ def read(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:
 PER_PERSON_QUERIES = frozenset(
     {"find_serial_campaign", "find_serial_matac", "find_incident_timelines", "find_rfgv_inputs"}
 )
-_Memo = dict[tuple[str, str], tuple[set[str], dict[str, list[dict[str, Any]]]]]
+_Memo = dict[tuple[str, str], tuple[set[str], dict[str, list[dict[str, Any]]], threading.Lock]]
 _memo: ContextVar[_Memo | None] = ContextVar("spr_shared_answers", default=None)
 
 
@@ -114,13 +116,32 @@ def shared_answers() -> Iterator[None]:
 def _read_per_person(memo: _Memo, db: Database, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     people = sorted(set(params["person_ids"]))
     rest = json.dumps({k: v for k, v in params.items() if k != "person_ids"}, sort_keys=True, default=str)
-    asked, answers = memo.setdefault((name, rest), (set(), {}))
-    missing = [p for p in people if p not in asked]
-    if missing:
-        for row in rows(db.read_records(load(name), **{**params, "person_ids": missing})):
-            answers.setdefault(row["person_id"], []).append(row)
-        asked.update(missing)
+    asked, answers, lock = memo.setdefault((name, rest), (set(), {}, threading.Lock()))
+    with lock:  # threads asking the same question (ask_together) ask the server once
+        missing = [p for p in people if p not in asked]
+        if missing:
+            for row in rows(db.read_records(load(name), **{**params, "person_ids": missing})):
+                answers.setdefault(row["person_id"], []).append(row)
+            asked.update(missing)
     return [row for p in people for row in answers.get(p, ())]
+
+
+# Up to this many people, the after-batch stage asks its independent questions at once (``ask_together``: a
+# batch's people, a few hundred to a few thousand); beyond it, one after the other, so that a sweep over many
+# people holds one large query at a time on the server.
+ASK_TOGETHER_MAX = 20_000
+
+
+def ask_together(work: dict[str, Callable[[], Any]], *, together: bool = True) -> dict[str, Any]:
+    """Each callable's result by name: run in threads at once when ``together``, else in order. The driver is
+    thread-safe and each read is its own transaction, so the server answers them on its cores while this
+    process converts the rows that have come back; the first failure is raised."""
+    if not together or len(work) < 2:
+        return {name: call() for name, call in work.items()}
+    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="spr-ask") as pool:
+        # Each in a copy of this context: the stage's shared answers (shared_answers) reach it.
+        futures = {name: pool.submit(copy_context().run, call) for name, call in work.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 def write(db: Database, name: str, **params: Any) -> list[dict[str, Any]]:

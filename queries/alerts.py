@@ -17,9 +17,7 @@ OPEN -> ACKNOWLEDGED -> CLOSED (or OPEN -> CLOSED), each step with who, when and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -28,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema.model import AlertRule, alert_rules, vocabulary
-from queries._common import chunks, definition, read, write
+from queries._common import ASK_TOGETHER_MAX, ask_together, chunks, definition, read, write
 from queries.definitions import find_serial_campaign, find_serial_matac
 from queries.escalation import escalation_reports
 from queries.models import AsOf, DefinitionHit, EscalationReport, RfgvQuery, RfgvScore
@@ -488,7 +486,7 @@ def fire(
     with_incidents = sorted(pid for pid, p in people.items() if p.new_incidents)
     # The rules' questions are independent reads of what the batch committed: asked at once, the server answers
     # them on its cores while this process converts the rows that have come back.
-    asked = _ask_together(
+    asked = ask_together(
         {
             **{code: partial(_SERIAL_FINDERS[code], db, AsOf(as_of=day, person_ids=scope)) for code in codes if scope},
             "timelines": partial(escalation_reports, db, with_incidents, day),
@@ -513,23 +511,6 @@ def fire(
     fired += asked["rfgv"]
     fired += asked["unnotified"]
     return fired
-
-
-# Up to this many people, ``fire`` asks the rules' queries at once (a batch's people: a few hundred to a few
-# thousand); beyond it, one after the other, so that a sweep over many people holds one large query at a
-# time on the server.
-ASK_TOGETHER_MAX = 20_000
-
-
-def _ask_together(work: dict[str, Callable[[], Any]], *, together: bool) -> dict[str, Any]:
-    """Each callable's result by name: run in threads at once when ``together``, else in order. The driver is
-    thread-safe, and each read is its own transaction; the first failure is raised."""
-    if not together or len(work) < 2:
-        return {name: call() for name, call in work.items()}
-    with ThreadPoolExecutor(max_workers=len(work), thread_name_prefix="alert-rules") as pool:
-        # Each in a copy of this context: the stage's shared answers (queries._common.shared_answers) reach it.
-        futures = {name: pool.submit(copy_context().run, call) for name, call in work.items()}
-        return {name: f.result() for name, f in futures.items()}
 
 
 def _newest_first(alerts: list[Alert]) -> list[Alert]:

@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 
-from queries._common import chunks, person_partitions, read, write
+from queries._common import ASK_TOGETHER_MAX, ask_together, chunks, person_partitions, read, write
 from queries.definitions import (
     HIGH_RISK,
     REPEAT,
@@ -69,11 +70,47 @@ def sweep(db: Database, q: AsOf, spent: dict[str, float] | None = None) -> list[
     part by part on a large register), without writing anything. ``spent`` adds up each definition's time."""
     hits: list[DefinitionHit] = []
     for code in FLAG_DEFINITIONS:
-        t = time.perf_counter()
-        hits.extend(FINDERS[code](db, q))
-        if spent is not None:
-            spent[code] = spent.get(code, 0.0) + time.perf_counter() - t
+        hits.extend(_timed(FINDERS[code], spent, code)(db, q))
     return hits
+
+
+def _timed(fn: Callable[..., Any], spent: dict[str, float] | None, name: str) -> Callable[..., Any]:
+    """``fn``, adding its time to ``spent[name]``."""
+
+    def run(*args: Any, **kw: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kw)
+        finally:
+            if spent is not None:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+
+    return run
+
+
+def _read_scope(
+    db: Database, q: AsOf, scores: bool, spent: dict[str, float]
+) -> tuple[list[DefinitionHit], dict[str, str | None], list[ScoreLine]]:
+    """One part's reads: every definition's hits, the stored flags' digests and the RFGV score lines. For
+    the few thousand people of an ingest batch they are independent questions asked at once
+    (``ask_together``: the server answers them on both cores while this process converts rows); for a part
+    of a full sweep, one after the other, so that one large query at a time holds the server's memory."""
+    people = q.person_ids
+    work: dict[str, Callable[[], Any]] = {
+        code: partial(_timed(FINDERS[code], spent, code), db, q) for code in FLAG_DEFINITIONS
+    }
+    work["stored"] = partial(_stored_digests, db, people)
+    if scores:
+        work["rfgv"] = partial(_timed(score_lines, spent, "rfgv"), db, q.as_of, people)
+    asked = ask_together(work, together=people is not None and len(people) <= ASK_TOGETHER_MAX)
+    hits = [h for code in FLAG_DEFINITIONS for h in asked[code]]
+    return hits, asked["stored"], asked.get("rfgv", [])
+
+
+def _stored_digests(db: Database, person_ids: list[str] | None) -> dict[str, str | None]:
+    """The stored flags of these people (everyone's when None): uid -> digest."""
+    rows = read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))
+    return {r["uid"]: r["digest"] for r in rows}
 
 
 def _row(h: DefinitionHit, evidence: list[str], digest: str) -> dict[str, Any]:
@@ -119,13 +156,10 @@ class _Tally:
 
 
 def _store_flags(
-    db: Database, person_ids: list[str] | None, hits: list[DefinitionHit], at: datetime, batch_size: int, tally: _Tally
+    db: Database, stored: dict[str, str | None], hits: list[DefinitionHit], at: datetime, batch_size: int, tally: _Tally
 ) -> None:
-    """Write the flags of these people (everyone's when None) that are new or changed, and remove theirs
-    that are no longer met."""
-    stored = {
-        r["uid"]: r["digest"] for r in read(db, "list_flags", person_ids=person_ids, definitions=list(FLAG_DEFINITIONS))
-    }
+    """Write the flags of a part's people that are new or changed, and remove theirs that are no longer met
+    (``stored``: the part's stored flags, uid -> digest)."""
     desired: set[str] = set()
     to_write: list[dict[str, Any]] = []
     for h in hits:
@@ -182,17 +216,14 @@ def detect(
     lines: list[ScoreLine] = []
     started = time.perf_counter()
     for n, part in enumerate(parts, start=1):
-        hits = sweep(db, q.model_copy(update={"person_ids": part}), spent)
+        hits, stored, part_lines = _read_scope(db, q.model_copy(update={"person_ids": part}), scores, spent)
         for h in hits:
             counts[h.definition] += 1
         t = time.perf_counter()
-        _store_flags(db, part, hits, at, batch_size, tally)
+        _store_flags(db, stored, hits, at, batch_size, tally)
         spent["flags"] += time.perf_counter() - t
         qualifying(hits, into=known)
-        if scores:
-            t = time.perf_counter()
-            lines.extend(score_lines(db, q.as_of, part))
-            spent["rfgv"] += time.perf_counter() - t
+        lines.extend(part_lines)
         if log and len(parts) > 1:
             log(
                 f"part {n} of {len(parts)}: {len(part or []):,} people, {len(hits):,} flags met, "

@@ -68,6 +68,39 @@ def test_detect_compares_flags_by_digest_and_rewrites_flags_stored_without_one(d
     assert "V3" in {e["key"] for e in flags["SERIAL_CAMPAIGN"]["evidence"]}
 
 
+def _edges_and_evidence(db: Database) -> dict[str, tuple[list[str], list[str]]]:
+    rows = db.read(
+        "MATCH (f:Flag) OPTIONAL MATCH (f)-[:EVIDENCED_BY]->(e) "
+        "WITH f, [x IN collect(e) | labels(x)[0] + ':' + coalesce(x.uid, x.person_id)] AS edges "
+        "RETURN f.uid AS uid, f.evidence AS evidence, edges"
+    )
+    return {r["uid"]: (sorted(r["edges"]), sorted(r["evidence"])) for r in rows}
+
+
+def test_a_changed_flag_keeps_gains_and_loses_exactly_the_evidence_edges_of_its_new_evidence(
+    db: Database, g: GraphFactory
+) -> None:
+    # A changed flag's edges are written as a difference (kept, added, removed): they must be exactly its
+    # evidence afterwards, whether the change added records, dropped some or both.
+    _graph(g)
+    a, v2 = g.person("A"), g.person("V2")
+    g.incident(a, v2, "2024-06-01", dash_grade="HIGH")
+    detect(db, D("2024-12-31"))
+    first = _edges_and_evidence(db)
+    assert first["A|HIGH_RISK"][0] == first["A|HIGH_RISK"][1] and len(first["A|HIGH_RISK"][0]) >= 2
+    # Later: the 2024-01-01 incident leaves the high-risk window and a new high-risk incident arrives.
+    late = g.incident(a, v2, "2025-12-01", dash_grade="HIGH")
+    r = detect(db, D("2026-03-01"))
+    assert r.updated >= 1
+    after = _edges_and_evidence(db)
+    for uid, (edges, evidence) in after.items():
+        assert edges == evidence, uid
+    high = after["A|HIGH_RISK"][0]
+    assert f"Incident:{late}" in high  # gained
+    assert set(first["A|HIGH_RISK"][0]) - set(high)  # lost the incident that left the window
+    assert set(first["A|HIGH_RISK"][0]) & set(high)  # kept the one still inside it
+
+
 def test_detect_for_some_people_and_removal(db: Database, g: GraphFactory) -> None:
     _graph(g)
     detect(db, D("2024-12-31"))
