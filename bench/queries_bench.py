@@ -13,7 +13,11 @@ the later batch and a benchmark user are added to it, and the schema's missing i
 ``--data`` is then the data set it was loaded from, which the later batch is made against. Without it (or
 with --later-from-register) the later batch is made from the register itself: incidents between person
 records it already holds, which needs no data set and little memory (``later_batch`` reads the whole data
-set into memory: many GB for the national one). What is measured:
+set into memory: many GB for the national one). ``--later-batch DIR`` loads a batch written before with
+`spr generate --later-than DATA --size N --out DIR` (while the server is not yet running beside it), its
+ids made new for every run. The two kinds of batch differ: the generated one is mostly incidents between
+people not seen before (with a few dozen planted known perpetrators), the one made from the register is
+every incident between people it holds (most of them then meet a definition). What is measured:
 
 (a) the full sweep, ``queries.detect.detect`` for everyone (flags, RFGV scores, the nomination list),
     wall time, with its stages;
@@ -146,6 +150,18 @@ def measure_sweep(db: Any, as_of: date) -> dict[str, Any]:
 
 
 # -- (b) the incremental update after a later batch ----------------------------------------------------
+def _first_day(batch: Path) -> date:
+    """The earliest day an incident of a later batch occurred on."""
+    days = []
+    with (batch / "incident.ndjson").open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                when = json.loads(line).get("occurred_at")
+                if when:
+                    days.append(date.fromisoformat(when[:10]))
+    return min(days)
+
+
 def _resolver(name: str) -> Callable[..., Any] | None:
     if name == "none":
         return None
@@ -203,14 +219,26 @@ def _sampled_batch(db: Any, out: Path, size: int, first_day: date, seed: int) ->
 
 
 def measure_incremental(
-    db: Any, base: Path | None, work: Path, size: int, seed: int, resolver: str, first_day: date
+    db: Any,
+    base: Path | None,
+    work: Path,
+    size: int,
+    seed: int,
+    resolver: str,
+    first_day: date,
+    batch: Path | None = None,
 ) -> dict[str, Any]:
     import ingest
     import queries.stages as stages
 
     out = work / "later"
     shutil.rmtree(out, ignore_errors=True)
-    if base is not None:
+    if batch is not None:  # written before (`spr generate --later-than DATA --size N --out DIR`)
+        shutil.copytree(batch, out)
+        first_day = _first_day(out)
+        _fresh_ids(out)
+        source = f"the later batch in {batch}"
+    elif base is not None:
         from synthetic.later import later_batch
 
         first_day = later_batch(base, out, seed=seed, size=size).first_day
@@ -489,9 +517,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result["sweep"] = measure_sweep(db, as_of)
         if args.later_size > 0:
             base = None if args.later_from_register else data
-            _log(f"later batch of about {args.later_size:,} records ({base or 'from the register'})")
+            _log(
+                f"later batch of about {args.later_size:,} records ({args.later_batch or base or 'from the register'})"
+            )
             result["incremental"] = measure_incremental(
-                db, base, work, args.later_size, args.seed, args.resolver, as_of + timedelta(days=1)
+                db, base, work, args.later_size, args.seed, args.resolver, as_of + timedelta(days=1), args.later_batch
             )
         else:
             result["incremental"] = None
@@ -644,6 +674,11 @@ def main() -> None:
     ap.add_argument(
         "--later-from-register", action="store_true",
         help="make (b)'s batch from person records the register holds instead of from --data (no data set needed)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--later-batch", type=Path, default=None,
+        help="(b)'s batch from this folder, written before by `spr generate --later-than DATA --size N --out DIR` "
+        "(for a data set too large to read beside the server)",
     )  # fmt: skip
     ap.add_argument("--calls", type=int, default=200, help="calls for (c) and people for (d)")
     ap.add_argument("--no-http", dest="http", action="store_false", help="library calls only")
