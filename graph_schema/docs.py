@@ -39,7 +39,9 @@ def render(vocab: Vocabulary | None = None) -> str:
         "",
         f"Schema version {m.schema_version}. Provenance on every sourced node and relationship: "
         + ", ".join(f"`{p}`" for p in m.provenance)
-        + ".",
+        + " (`ingested_at` a datetime, whether the record came through the online load or the bulk import; "
+        "`spr schema apply` on a register recorded at version 3 or earlier turns the text a bulk import stored "
+        "there before into datetimes).",
         "",
         END,
     ]
