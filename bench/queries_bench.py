@@ -151,15 +151,8 @@ def measure_sweep(db: Any, as_of: date) -> dict[str, Any]:
 
 # -- (b) the incremental update after a later batch ----------------------------------------------------
 def _first_day(batch: Path) -> date:
-    """The earliest day an incident of a later batch occurred on."""
-    days = []
-    with (batch / "incident.ndjson").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                when = json.loads(line).get("occurred_at")
-                if when:
-                    days.append(date.fromisoformat(when[:10]))
-    return min(days)
+    """The first day of a later batch, as `spr generate --later-than` recorded it in the batch's manifest."""
+    return date.fromisoformat(json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["first_day"])
 
 
 def _resolver(name: str) -> Callable[..., Any] | None:

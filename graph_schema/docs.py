@@ -38,10 +38,9 @@ def render(vocab: Vocabulary | None = None) -> str:
     lines += [
         "",
         f"Schema version {m.schema_version}. Provenance on every sourced node and relationship: "
-        + ", ".join(f"`{p}`" for p in m.provenance)
-        + " (`ingested_at` a datetime, whether the record came through the online load or the bulk import; "
-        "`spr schema apply` on a register recorded at version 3 or earlier turns the text a bulk import stored "
-        "there before into datetimes).",
+        + ", ".join(f"`{p}`: {t}" for p, t in m.provenance_types.items())
+        + ", written alike by the online load and the bulk import (`spr schema apply` on a register recorded "
+        "at version 3 or earlier turns the text `ingested_at` a bulk import stored before into datetimes).",
         "",
         END,
     ]

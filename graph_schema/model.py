@@ -51,9 +51,13 @@ class RelType(_Frozen):
 
 class GraphModel(_Frozen):
     schema_version: int
-    provenance: tuple[str, ...]
+    provenance_types: dict[str, PropertyType]  # the provenance every sourced node and relationship carries
     nodes: dict[str, NodeType]
     relationships: dict[str, RelType]
+
+    @property
+    def provenance(self) -> tuple[str, ...]:
+        return tuple(self.provenance_types)
 
     @model_validator(mode="after")
     def _ends_exist(self) -> GraphModel:
@@ -244,7 +248,7 @@ def vocabulary() -> Vocabulary:
         {
             "model": {
                 "schema_version": model["schema_version"],
-                "provenance": model["provenance"],
+                "provenance_types": model["provenance"],
                 "nodes": nodes,
                 "relationships": rels,
             },

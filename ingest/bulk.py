@@ -44,10 +44,6 @@ if TYPE_CHECKING:
 _M = vocabulary().model
 CSV_TYPES = {"string": "string", "integer": "long", "float": "double", "boolean": "boolean", "date": "date"}
 CSV_TYPES |= {"datetime": "datetime", "string[]": "string[]"}
-# The provenance every node and relationship carries (model.yaml lists the names): the same types the online
-# load writes, so that a bulk-loaded register answers date(n.ingested_at) as an online one does.
-PROVENANCE_TYPES = {"source_system": "string", "source_record_id": "string", "ingest_batch": "string"}
-PROVENANCE_TYPES |= {"ingested_at": "datetime"}
 # Records validated together: memory stays bounded whatever the size of a file.
 CHUNK = 20_000
 ARRAY_DELIMITER = "|"  # the interchange format forbids it inside list items
@@ -92,7 +88,7 @@ class _Render:
         return self._buf.pop()
 
     def _types(self, label: str, extra: Sequence[str]) -> dict[str, str]:
-        declared = PROVENANCE_TYPES | (dict(_M.nodes[label].properties) if label in _M.nodes else {})
+        declared = _M.provenance_types | (dict(_M.nodes[label].properties) if label in _M.nodes else {})
         return {**declared, **{k: "string" for k in extra if k not in declared}}
 
     def node(self, label: str, key: str, values: dict[str, Any]) -> None:
@@ -112,7 +108,7 @@ class _Render:
         shape = (rel, start[0], end[0])
         cols = self.cols.get(shape)
         if cols is None:
-            declared = PROVENANCE_TYPES | dict(_M.relationships[rel].properties)
+            declared = _M.provenance_types | dict(_M.relationships[rel].properties)
             types = {"record_version": "integer", **declared, **{k: "string" for k in values if k not in declared}}
             cols = self.cols[shape] = sorted(values)
             header = [f":START_ID({start[0]})", f":END_ID({end[0]})", ":TYPE"]

@@ -68,10 +68,12 @@ def flag_uid(person_id: str, definition: str) -> str:
 def sweep(db: Database, q: AsOf, spent: dict[str, float] | None = None) -> list[DefinitionHit]:
     """Every hit of every flag-raising definition for ``q``'s people, in one query each (``detect`` runs it
     part by part on a large register), without writing anything. ``spent`` adds up each definition's time."""
-    hits: list[DefinitionHit] = []
-    for code in FLAG_DEFINITIONS:
-        hits.extend(_timed(FINDERS[code], spent, code)(db, q))
-    return hits
+    return [h for ask in _definition_calls(db, q, spent).values() for h in ask()]
+
+
+def _definition_calls(db: Database, q: AsOf, spent: dict[str, float] | None) -> dict[str, Callable[[], Any]]:
+    """Each flag-raising definition's question for ``q``, by code, timed into ``spent``."""
+    return {code: partial(_timed(FINDERS[code], spent, code), db, q) for code in FLAG_DEFINITIONS}
 
 
 def _timed(fn: Callable[..., Any], spent: dict[str, float] | None, name: str) -> Callable[..., Any]:
@@ -96,9 +98,7 @@ def _read_scope(
     (``ask_together``: the server answers them on both cores while this process converts rows); for a part
     of a full sweep, one after the other, so that one large query at a time holds the server's memory."""
     people = q.person_ids
-    work: dict[str, Callable[[], Any]] = {
-        code: partial(_timed(FINDERS[code], spent, code), db, q) for code in FLAG_DEFINITIONS
-    }
+    work = _definition_calls(db, q, spent)
     work["stored"] = partial(_stored_digests, db, people)
     if scores:
         work["rfgv"] = partial(_timed(score_lines, spent, "rfgv"), db, q.as_of, people)

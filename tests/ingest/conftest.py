@@ -131,13 +131,10 @@ def graph_dump(db: Database, *, normalise_clock: bool = False, skip: frozenset[s
     def clean(props: dict[str, Any]) -> dict[str, Any]:
         out = {}
         for k, v in props.items():
-            out[k] = (
-                f"<time {type(v).__name__}>"
-                if normalise_clock and k in CLOCK_PROPS
-                else str(v)
-                if hasattr(v, "iso_format")
-                else v
-            )
+            if normalise_clock and k in CLOCK_PROPS:
+                out[k] = f"<time {type(v).__name__}>"  # the value differs between runs; its type must not
+            else:
+                out[k] = str(v) if hasattr(v, "iso_format") else v
         return out
 
     nodes = db.read(
