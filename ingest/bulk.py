@@ -9,7 +9,6 @@ indexes, reference agencies) applied and the identity stage run online. Later lo
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import os
 import shutil
 import sys
@@ -17,7 +16,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
@@ -37,6 +36,7 @@ from ingest.validate import AGENCY_FIELDS, REFS, Candidate, Validator, parse_rec
 from ingest.writes import NODE_PLANS, _row, dedupe_latest, not_mapped, write_batch
 from spr.db import ConnectionInfo, Database
 from spr.localserver import Instance
+from spr.processes import process_pool
 
 if TYPE_CHECKING:
     from ingest.identity.graph import ResolveResult
@@ -299,9 +299,7 @@ def _checked(
         for f, items in chunks:
             yield f, items, checker.chunk(f, items)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(batch_id, at))
+    pool = process_pool(workers, preload=["ingest.bulk"], initializer=_start_worker, initargs=(batch_id, at))
     try:
         ahead: deque[tuple[SourceFile, list[Item], Future[tuple[list[Outcome], dict[Shape, str]]]]] = deque()
         for f, items in chunks:

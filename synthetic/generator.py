@@ -7,13 +7,14 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ingest.records import FORMAT_VERSION, RECORD_TYPES, vocabulary
+from spr.processes import process_pool
 from synthetic import calibration as cal
 from synthetic.world import BORDER, COURT, Shard, ShardResult
 from synthetic.writer import RecordWriter, file_name
@@ -166,7 +167,7 @@ def generate(
     try:
         n_workers = workers if workers is not None else (min(os.cpu_count() or 1, 8) if spec.parallel else 1)
         if n_workers > 1 and len(shards) > 1:
-            with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            with process_pool(n_workers, preload=["synthetic.generator"]) as pool:
                 ordered = sorted(shards, key=lambda s: -s.budget)  # big shards first: better packing
                 futures = {pool.submit(_run_shard, s, seed, str(parts), fmt, window_start): s for s in ordered}
                 for fut in as_completed(futures):

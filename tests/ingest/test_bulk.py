@@ -124,9 +124,12 @@ def test_import_files_and_rejects_are_the_same_with_any_number_of_workers(
 
 
 @pytest.mark.slow
-def test_bulk_load_with_two_workers_builds_the_same_graph_and_rejects_as_one(
+def test_bulk_load_with_two_workers_loads_what_one_would_and_rejects_the_same(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The import files, rejects, report and later versions are byte for byte the same with any number of
+    # workers (test_import_files_and_rejects_are_the_same_with_any_number_of_workers, no server needed), so
+    # the graph neo4j-admin builds from them is too; here the whole load runs once, end to end, with two.
     monkeypatch.setattr("ingest.bulk.CHUNK", 3)
     data = _with_rejects_and_versions(small)
     tmp = Path(tempfile.mkdtemp(prefix="spr-test-bulk-"))
@@ -134,22 +137,16 @@ def test_bulk_load_with_two_workers_builds_the_same_graph_and_rejects_as_one(
     try:
         inst.start(log=lambda _m: None)
         info = ConnectionInfo(inst.bolt_uri("neo4j"), "neo4j", inst.password(), "neo4j", True)
-        seen: dict[int, tuple[Any, ...]] = {}
-        for workers in (1, 2):
-            with Database.connect(info) as db:
-                db.run_auto("MATCH (n) DETACH DELETE n")
-                apply_schema(db)
-            rejects = tmp_path / f"rejects-{workers}.ndjson"
-            report = bulk_load(inst, [data], rejects_path=rejects, progress=False, log=lambda _m: None, workers=workers)
-            with Database.connect(info) as db:
-                dump = graph_dump(db, normalise_clock=True)
-            counts = {t: c.model_dump() for t, c in report.counts.items()}
-            seen[workers] = (counts, report.rejects, rejects.read_text(), report.notes, dump)
-        assert seen[1][0]["involvement"] == {"read": 10, "loaded": 7, "rejected": 2, "skipped": 1}
-        assert seen[1][1] and seen[1][2].count("\n") == len(seen[1][1])
-        assert any("Hall-Day" in x for x in seen[1][4]["nodes"])  # a later version from a later chunk, written online
-        assert seen[2][:4] == seen[1][:4]
-        assert_same_graph(seen[1][4], seen[2][4])
+        with Database.connect(info) as db:
+            apply_schema(db)
+        rejects = tmp_path / "rejects.ndjson"
+        report = bulk_load(inst, [data], rejects_path=rejects, progress=False, log=lambda _m: None, workers=2)
+        with Database.connect(info) as db:
+            dump = graph_dump(db, normalise_clock=True)
+        assert report.counts["involvement"].model_dump() == {"read": 10, "loaded": 7, "rejected": 2, "skipped": 1}
+        assert report.counts["person"].model_dump() == {"read": 12, "loaded": 6, "rejected": 6, "skipped": 0}
+        assert report.rejects and rejects.read_text().count("\n") == len(report.rejects)
+        assert any("Hall-Day" in x for x in dump["nodes"])  # a later version from a later chunk, written online
     finally:
         inst.destroy()
         shutil.rmtree(tmp, ignore_errors=True)
