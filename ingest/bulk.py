@@ -534,13 +534,21 @@ def bulk_load(
         raise BulkImportError("--bulk needs the local Neo4j (`spr neo4j install`, `spr neo4j start`); "
                               "with NEO4J_URI set, load online without --bulk")  # fmt: skip
     info = ConnectionInfo(instance.bolt_uri("bolt"), "neo4j", instance.password(), "neo4j", True)
-    if st.running:
-        with Database.connect(info) as db:
-            if db.read(COUNT_DATA)[0]["n"]:
-                raise BulkImportError(
-                    "--bulk is for the first load into an empty database, and this one holds data; "
-                    "load online (without --bulk): it is idempotent and resumable"
-                )
+    # The import overwrites the database, so it must be empty: asked of the server, which is started for the
+    # question when it is stopped (a stopped server's database may hold a whole register) and, when the
+    # database holds data, stopped again as it was found.
+    if not st.running:
+        log("Starting the local Neo4j to check that its database is empty ...")
+        instance.start(log=log)
+    with Database.connect(info) as db:
+        held = db.read(COUNT_DATA)[0]["n"]
+    if held:
+        if not st.running:
+            instance.stop(log=log)
+        raise BulkImportError(
+            "--bulk is for the first load into an empty database, and this one holds data; "
+            "load online (without --bulk): it is idempotent and resumable"
+        )
     files = discover([Path(p) for p in paths])
     batch_id = batch_id_for(files)
     at = datetime.now(UTC)

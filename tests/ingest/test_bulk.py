@@ -58,6 +58,14 @@ def test_bulk_import_equals_online_load_and_refuses_a_full_database(
             online = graph_dump(db, normalise_clock=True)
         assert any("Sutton-Reid" in x for x in bulk["nodes"]) and not any('"Sutton"' in x for x in bulk["nodes"])
         assert_same_graph(_without_batch(online), _without_batch(bulk))
+        # With the server stopped the import would overwrite the register unseen: it is refused all the same.
+        inst.stop(log=lambda _m: None)
+        with pytest.raises(BulkImportError, match="empty database"):
+            bulk_load(inst, [small], progress=False, log=lambda _m: None)
+        assert not inst.status().running  # left as it was found
+        inst.start(log=lambda _m: None)
+        with Database.connect(info) as db:
+            assert graph_dump(db, normalise_clock=True) == online
     finally:
         inst.destroy()
         shutil.rmtree(tmp, ignore_errors=True)
