@@ -11,7 +11,6 @@ which has imported the modules the workers need once (``preload``), so starting 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -27,8 +26,3 @@ def process_pool(workers: int, *, preload: Sequence[str] = (), **kwargs: Any) ->
     if preload:
         context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(workers, mp_context=context, **kwargs)
-
-
-def parent_pid() -> int:
-    """The process that started this one (a pool's workers: not the process that made the pool)."""
-    return os.getppid()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from spr.processes import parent_pid, process_pool
+from spr.processes import process_pool
 
 
 def test_a_pools_workers_are_not_forks_of_a_process_with_threads_running() -> None:
@@ -16,7 +16,7 @@ def test_a_pools_workers_are_not_forks_of_a_process_with_threads_running() -> No
     busy.start()
     try:
         with process_pool(2, preload=["spr.processes"]) as pool:
-            parents = {pool.submit(parent_pid).result() for _ in range(4)}
+            parents = {pool.submit(os.getppid).result() for _ in range(4)}
     finally:
         stop.set()
         busy.join()
